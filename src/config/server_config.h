@@ -1,0 +1,114 @@
+#pragma once
+
+// The server file (TOML): what one machine of a pool needs to start: its
+// identity, where the store is, the connections it listens on, TLS and the
+// admin listener. docs/configuration.md describes every key.
+//
+// Loading never throws: a broken file is an error value whose text names the
+// file, the line and the key ("server.toml:7: connections[1].port: ...").
+// Relative paths are resolved against the folder of the server file.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace tandem::config {
+
+enum class Transport : uint8_t { Udp, Tcp, Tls, Mtls };
+
+// "udp", "tcp", "tls", "mtls".
+std::string_view transportName(Transport transport);
+std::optional<Transport> transportFromName(std::string_view name);
+
+// One [[connections]] entry: a listening address (LCS "Connections" tab).
+struct Connection {
+  std::string address;  // "*" (every IPv4 and IPv6 address) or one IP literal
+  Transport transport = Transport::Tcp;
+  uint16_t port = 0;
+  int line = 0;  // where the entry starts in the server file
+};
+
+// An IP literal and a port ("127.0.0.1:8081", "[::1]:8081").
+struct HostPort {
+  std::string address;
+  uint16_t port = 0;
+};
+
+// [server] store: the pool-scope settings live there.
+struct Store {
+  enum class Kind : uint8_t { Sqlite, Postgresql };
+  Kind kind = Kind::Sqlite;
+  // Sqlite: the database file, absolute. Postgresql: the connection URI as written.
+  std::string location;
+};
+
+struct Tls {
+  // Absolute paths; empty when not given.
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+  std::filesystem::path trusted_roots;  // PEM file or folder
+  bool fips = false;
+};
+
+struct Limits {
+  size_t max_message_size = 65536;             // bytes, whole message (UDP and stream)
+  std::chrono::seconds tcp_idle_timeout{300};  // a silent TCP connection is closed after this
+  size_t tcp_max_connections = 4096;           // accepted TCP connections held at once
+};
+
+struct ServerConfig {
+  std::filesystem::path file;  // the server file, absolute
+  std::string fqdn;
+  Store store;
+  std::optional<HostPort> admin;  // nullopt: admin = "" (off)
+  std::string pool_fqdn;          // empty: Standard Edition
+  std::vector<Connection> connections;
+  Tls tls;
+  Limits limits;
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// A problem found in a server file. Errors stop tandemd from starting;
+// warnings do not.
+struct Finding {
+  enum class Severity : uint8_t { Error, Warning };
+  Severity severity = Severity::Error;
+  std::string file;     // as given by the user
+  int line = 0;         // 0 when the problem has no place in the file
+  std::string key;      // "connections[2].port"; empty for file-level problems
+  std::string message;  // starts with the key when there is one
+
+  bool isError() const { return severity == Severity::Error; }
+  // "server.toml:7: error: connections[2].port: must be between 1 and 65535, got 70000"
+  std::string toString() const;
+};
+
+struct CheckResult {
+  ServerConfig config;            // meaningful only when there is no error
+  std::vector<Finding> findings;  // in file order, errors and warnings
+
+  bool hasErrors() const;
+  const Finding* firstError() const;
+};
+
+// Every finding of a server file (tandemd --check).
+CheckResult checkServerFile(const std::filesystem::path& file);
+// Same for text already in memory; `file` names it in findings and anchors
+// relative paths.
+CheckResult checkServerText(std::string_view text, const std::filesystem::path& file);
+
+// The configuration, or the first error as one line (file:line: key: problem).
+Result<ServerConfig, std::string> loadServerFile(const std::filesystem::path& file);
+
+// Validation shared with tandemctl (pool file hosts, next hops).
+bool isIpLiteral(std::string_view text);
+bool isHostName(std::string_view text);
+
+}  // namespace tandem::config

@@ -1,0 +1,214 @@
+// tandemctl: manages a Tandem pool (domains, users, routes, authorized hosts)
+// in the store, the service, and certificates. The command tree is the
+// contract of docs/brief; each command works once the part it needs exists,
+// and says so until then (exit 2, one line).
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/version.h"
+#include "config/server_config.h"
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+constexpr std::string_view kNeedsStore = "needs the store, issue #4";
+constexpr std::string_view kNeedsAdmin = "needs the admin API of the running server";
+constexpr std::string_view kNeedsPki = "needs the TLS and certificate support";
+
+// Everything the commands take, so CLI11 checks it before anything runs.
+struct Arguments {
+  std::string config;
+  std::string file;
+  std::string uri;
+  std::string password;
+  std::string user;
+  std::string domain;
+  std::string next_hop;
+  std::string transport;
+  int port = 5060;
+  bool phone_uri = false;
+  bool replace_host = false;
+  std::string host;
+  bool outbound_only = false;
+  bool throttle_as_server = false;
+  bool treat_as_authenticated = false;
+};
+
+struct Command {
+  CLI::App* app;
+  std::string name;  // "route add"
+  std::string_view needs;
+};
+
+const CLI::Validator kHost(
+    [](std::string& text) {
+      const bool ok = tandem::config::isIpLiteral(text) || tandem::config::isHostName(text);
+      return ok ? std::string() : "'" + text + "' is not an FQDN or IP address";
+    },
+    "FQDN|IP");
+
+const CLI::Validator kSipUri(
+    [](std::string& text) {
+      const bool ok = (text.starts_with("sip:") || text.starts_with("sips:")) && text.find('@') != std::string::npos;
+      return ok ? std::string() : "'" + text + "' is not a user's SIP URI (sip:user@domain)";
+    },
+    "SIP-URI");
+
+class Tree {
+ public:
+  Tree(CLI::App& root, Arguments& args) : root_(root), args_(args) {}
+
+  void declare() {
+    declarePool();
+    declareUser();
+    declareRoute();
+    declareHost();
+    declareService();
+    CLI::App* where = leaf(root_, "where", "explain the routing decision for a URI", kNeedsStore, "where");
+    where->add_option("uri", args_.uri, "e.g. sip:bob@example.com")->required()->check(kSipUri);
+    declareCert();
+  }
+
+  // The command the user chose; nullptr when none was.
+  const Command* chosen() const {
+    for (const Command& command : commands_) {
+      if (command.app->parsed()) {
+        return &command;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& help, std::string_view needs,
+                 std::string full_name) {
+    CLI::App* app = parent.add_subcommand(name, help);
+    commands_.push_back(Command{app, std::move(full_name), needs});
+    return app;
+  }
+
+  CLI::App* group(const std::string& name, const std::string& help) {
+    CLI::App* app = root_.add_subcommand(name, help);
+    app->require_subcommand(1);
+    return app;
+  }
+
+  void declarePool() {
+    CLI::App* pool = group("pool", "pool settings as a whole (the pool file)");
+    leaf(*pool, "apply", "make the pool's settings those of a pool file", kNeedsStore, "pool apply")
+        ->add_option("file", args_.file, "pool file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    leaf(*pool, "export", "print the pool's settings as a pool file", kNeedsStore, "pool export");
+  }
+
+  void declareUser() {
+    CLI::App* user = group("user", "users homed on this pool");
+    CLI::App* add = leaf(*user, "add", "add a user", kNeedsStore, "user add");
+    add->add_option("uri", args_.uri, "the user's address of record")->required()->check(kSipUri);
+    add->add_option("--password", args_.password, "digest password (stored as hashes)")->required();
+    leaf(*user, "remove", "remove a user", kNeedsStore, "user remove")
+        ->add_option("uri", args_.uri)
+        ->required()
+        ->check(kSipUri);
+    leaf(*user, "list", "list users", kNeedsStore, "user list");
+  }
+
+  void addRouteKey(CLI::App* app) {
+    app->add_option("--user", args_.user, "'*' or a user part")->required();
+    app->add_option("--domain", args_.domain, "domain the route applies to")->required()->check(kHost);
+    app->add_flag("--phone-uri", args_.phone_uri, "match only phone URIs (user=phone / tel)");
+  }
+
+  void declareRoute() {
+    CLI::App* route = group("route", "static routes (LCS Routing tab)");
+    CLI::App* add = leaf(*route, "add", "add a static route", kNeedsStore, "route add");
+    addRouteKey(add);
+    add->add_option("--next-hop", args_.next_hop, "FQDN or IP of the next hop")->required()->check(kHost);
+    add->add_option("--transport", args_.transport, "tcp, tls or udp")
+        ->required()
+        ->check(CLI::IsMember({"tcp", "tls", "udp"}));
+    add->add_option("--port", args_.port, "next hop port")->check(CLI::Range(1, 65535));
+    add->add_flag("--replace-host", args_.replace_host, "replace the Request-URI host with the next hop");
+    addRouteKey(leaf(*route, "remove", "remove a static route", kNeedsStore, "route remove"));
+    leaf(*route, "list", "list static routes", kNeedsStore, "route list");
+  }
+
+  void declareHost() {
+    CLI::App* host = group("host", "authorized hosts (LCS Host Authorization tab)");
+    CLI::App* add = leaf(*host, "add", "authorize a host", kNeedsStore, "host add");
+    add->add_option("host", args_.host, "FQDN or IP")->required()->check(kHost);
+    add->add_flag("--outbound-only", args_.outbound_only, "only send to it, never accept from it");
+    add->add_flag("--throttle-as-server", args_.throttle_as_server, "no per-client throttling");
+    add->add_flag("--treat-as-authenticated", args_.treat_as_authenticated, "do not challenge its requests");
+    leaf(*host, "remove", "remove an authorized host", kNeedsStore, "host remove")
+        ->add_option("host", args_.host)
+        ->required()
+        ->check(kHost);
+    leaf(*host, "list", "list authorized hosts", kNeedsStore, "host list");
+  }
+
+  void declareService() {
+    CLI::App* service = group("service", "the running server");
+    for (const char* action : {"status", "stop", "start", "restart"}) {
+      leaf(*service, action, std::string(action) + " the server", kNeedsAdmin, std::string("service ") + action);
+    }
+  }
+
+  void declareCert() {
+    CLI::App* cert = group("cert", "the server's TLS certificate and trusted roots");
+    const std::pair<const char*, const char*> actions[] = {
+        {"request", "write a private key and a certificate signing request"},
+        {"install", "install a signed certificate"},
+        {"select", "select the certificate TLS presents"},
+        {"trust", "add a CA root certificate to the trusted roots"},
+        {"verify", "check the certificate: EKU serverAuth + clientAuth, chain, expiry, CN"},
+    };
+    for (const auto& [action, help] : actions) {
+      leaf(*cert, action, help, kNeedsPki, std::string("cert ") + action)->allow_extras();
+    }
+  }
+
+  CLI::App& root_;
+  Arguments& args_;
+  std::vector<Command> commands_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tandemctl: manage a Tandem pool, its service and certificates"};
+  app.set_version_flag("--version", std::string("tandemctl ") + tandem::kVersion);
+  app.require_subcommand(1);
+  Arguments args;
+  app.add_option("-c,--config", args.config, "server file (TOML): where the store is")->required();
+  Tree tree(app, args);
+  tree.declare();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "tandemctl: %s (see --help)\n", e.what());
+    return kExitUsage;
+  }
+  const auto config = tandem::config::loadServerFile(args.config);
+  if (!config) {
+    std::fprintf(stderr, "tandemctl: %s\n", config.error().c_str());
+    return kExitError;
+  }
+  const Command* command = tree.chosen();
+  if (command == nullptr) {
+    std::fprintf(stderr, "tandemctl: no command given (see --help)\n");
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "tandemctl: '%s' is not available yet (%.*s)\n", command->name.c_str(),
+               static_cast<int>(command->needs.size()), command->needs.data());
+  return kExitUsage;
+}
