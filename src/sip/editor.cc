@@ -1,6 +1,5 @@
 #include "sip/editor.h"
 
-#include <algorithm>
 #include <charconv>
 
 namespace tandem::sip {
@@ -98,13 +97,19 @@ size_t Editor::serialize(std::string& out) const {
   for (size_t i = 0; i < edit_count_; ++i) {
     order[count++] = &edits_[i];
   }
-  std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count),
-                   [](const Edit* a, const Edit* b) {
-                     if (a->at != b->at) {
-                       return a->at < b->at;
-                     }
-                     return a->op == Op::Insert && b->op != Op::Insert;
-                   });
+  // Stable insertion sort: a handful of edits, and no temporary buffer (the
+  // serializer must not allocate beyond the output).
+  auto before = [](const Edit* a, const Edit* b) {
+    return a->at != b->at ? a->at < b->at : (a->op == Op::Insert && b->op != Op::Insert);
+  };
+  for (size_t i = 1; i < count; ++i) {
+    const Edit* edit = order[i];
+    size_t j = i;
+    for (; j > 0 && before(edit, order[j - 1]); --j) {
+      order[j] = order[j - 1];
+    }
+    order[j] = edit;
+  }
 
   size_t extra = 0;
   for (size_t i = 0; i < count; ++i) {

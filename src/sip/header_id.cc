@@ -60,14 +60,29 @@ constexpr std::array<HeaderInfo, static_cast<size_t>(HeaderId::Count_)> kHeaders
     {HeaderId::Timestamp, "Timestamp", 0, false},
 }};
 
+constexpr bool inEnumOrder() {
+  for (size_t i = 0; i < kHeaders.size(); ++i) {
+    if (static_cast<size_t>(kHeaders[i].id) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(inEnumOrder(), "kHeaders must list the ids in HeaderId order");
+
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool sameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
+// `candidate` is a token from the wire, `lowered` a canonical name in lower
+// case. OR-ing 0x20 lowercases letters and leaves every other character a
+// canonical name holds ('-', digits) unchanged, and no other token character
+// can become a lowercase letter that way, so this is an exact case-insensitive
+// comparison.
+bool sameName(std::string_view candidate, std::string_view lowered) {
+  if (candidate.size() != lowered.size()) {
     return false;
   }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
+  for (size_t i = 0; i < candidate.size(); ++i) {
+    if (static_cast<char>(candidate[i] | 0x20) != lowered[i]) {
       return false;
     }
   }
@@ -80,6 +95,7 @@ struct Index {
   static constexpr size_t kMaxLength = 20;
   std::array<std::array<uint8_t, 4>, (kMaxLength + 1) * 26> slots{};
   std::array<HeaderId, 26> compact{};
+  std::array<std::array<char, kMaxLength>, static_cast<size_t>(HeaderId::Count_)> lowered{};
 };
 
 constexpr Index makeIndex() {
@@ -97,6 +113,9 @@ constexpr Index makeIndex() {
     }
     if (info.compact != 0) {
       index.compact[static_cast<size_t>(info.compact - 'a')] = info.id;
+    }
+    for (size_t i = 0; i < info.name.size(); ++i) {
+      index.lowered[static_cast<size_t>(info.id)][i] = lower(info.name[i]);
     }
   }
   return index;
@@ -120,7 +139,7 @@ HeaderId headerIdFromName(std::string_view name) {
     if (slot == 0) {
       break;
     }
-    if (sameName(kHeaders[slot].name, name)) {
+    if (sameName(name, std::string_view(kIndex.lowered[slot].data(), name.size()))) {
       return static_cast<HeaderId>(slot);
     }
   }

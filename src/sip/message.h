@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,8 @@ struct HeaderField {
   std::string_view value;  // after the colon, outer LWS trimmed; folds (CRLF WSP) kept
   std::string_view line;   // the whole field: name through the CRLF that ends it
 };
+
+static_assert(std::is_trivially_copyable_v<HeaderField> && std::is_trivially_destructible_v<HeaderField>);
 
 // A comma-separated element of a list header (RFC 3261 §7.3.1), outer LWS
 // trimmed. Commas inside quoted strings and <...> do not split. Empty elements
@@ -139,12 +143,18 @@ class Message {
 
  private:
   Message() = default;
-  const HeaderField* header_data() const {
-    return overflow_.empty() ? inline_headers_.data() : overflow_.data();
+  // Inline slots are raw storage: only the ones in use are ever written or
+  // copied, so a parse does not pay for clearing 32 fields.
+  HeaderField* inline_headers() { return std::launder(reinterpret_cast<HeaderField*>(inline_storage_)); }
+  const HeaderField* inline_headers() const {
+    return std::launder(reinterpret_cast<const HeaderField*>(inline_storage_));
   }
+  const HeaderField* header_data() const { return overflow_.empty() ? inline_headers() : overflow_.data(); }
+  void moveFrom(Message& other) noexcept;
   Status parseImpl(Framing framing, size_t available);
   Status parseStartLine(std::string_view line);
-  void appendHeader(const HeaderField& field);
+  HeaderField& appendHeader(HeaderId id, std::string_view name, std::string_view value, std::string_view line);
+  HeaderField& appendOverflow(const HeaderField& field);
 
   std::unique_ptr<char[]> buffer_;
   size_t size_ = 0;
@@ -155,7 +165,7 @@ class Message {
   int64_t content_length_ = -1;
   size_t header_end_ = 0;
   size_t header_count_ = 0;
-  std::array<HeaderField, kInlineHeaders> inline_headers_;
+  alignas(HeaderField) unsigned char inline_storage_[kInlineHeaders * sizeof(HeaderField)];
   std::vector<HeaderField> overflow_;  // used only past kInlineHeaders lines
 };
 

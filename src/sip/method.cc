@@ -29,22 +29,7 @@ constexpr std::array<MethodName, 16> kMethods{{
     {Method::Benotify, "BENOTIFY"},
 }};
 
-// RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-constexpr std::array<bool, 256> makeTokenTable() {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) {
-    table[c] = true;
-  }
-  for (int c = 'a'; c <= 'z'; ++c) {
-    table[c] = true;
-    table[c - 'a' + 'A'] = true;
-  }
-  for (char c : std::string_view("-.!%*_+`'~")) {
-    table[static_cast<unsigned char>(c)] = true;
-  }
-  return table;
-}
-constexpr std::array<bool, 256> kTokenChars = makeTokenTable();
+
 
 }  // namespace
 
@@ -66,14 +51,12 @@ std::string_view methodName(Method method) {
   return {};
 }
 
-bool isTokenChar(unsigned char c) { return kTokenChars[c]; }
-
 bool isToken(std::string_view text) {
   if (text.empty()) {
     return false;
   }
   for (char c : text) {
-    if (!kTokenChars[static_cast<unsigned char>(c)]) {
+    if (!isTokenChar(static_cast<unsigned char>(c))) {
       return false;
     }
   }

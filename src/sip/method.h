@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -30,8 +31,26 @@ enum class Method : uint8_t {
 Method methodFromName(std::string_view name);
 std::string_view methodName(Method method);  // "" for Unknown
 
-// RFC 3261 §25.1 token characters.
-bool isTokenChar(unsigned char c);
+namespace detail {
+// RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+constexpr std::array<bool, 256> makeTokenTable() {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) {
+    table[c] = true;
+  }
+  for (int c = 'a'; c <= 'z'; ++c) {
+    table[c] = true;
+    table[c - 'a' + 'A'] = true;
+  }
+  for (char c : std::string_view("-.!%*_+`'~")) {
+    table[static_cast<unsigned char>(c)] = true;
+  }
+  return table;
+}
+inline constexpr std::array<bool, 256> kTokenChars = makeTokenTable();
+}  // namespace detail
+
+inline bool isTokenChar(unsigned char c) { return detail::kTokenChars[c]; }
 bool isToken(std::string_view text);
 
 }  // namespace tandem::sip
