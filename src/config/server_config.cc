@@ -18,7 +18,7 @@ namespace {
 using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 5> kRootKeys = {"server", "connections", "tls", "limits", "log"};
-constexpr std::array<std::string_view, 4> kServerKeys = {"fqdn", "store", "admin", "pool_fqdn"};
+constexpr std::array<std::string_view, 5> kServerKeys = {"fqdn", "store", "admin", "pool_fqdn", "workers"};
 constexpr std::array<std::string_view, 3> kConnectionKeys = {"address", "transport", "port"};
 constexpr std::array<std::string_view, 4> kTlsKeys = {"certificate", "private_key", "trusted_roots", "fips"};
 constexpr std::array<std::string_view, 3> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections"};
@@ -265,6 +265,7 @@ class Reader {
       checkFqdn(*pool_fqdn, lineOfKey(server, "pool_fqdn"), "server.pool_fqdn");
       config.pool_fqdn = std::move(*pool_fqdn);
     }
+    config.workers = static_cast<unsigned>(bounded(server, "server", "workers", 0, 0, 256));
   }
 
   void checkFqdn(const std::string& name, int line, std::string key) {

@@ -69,6 +69,7 @@ struct ServerConfig {
   Store store;
   std::optional<HostPort> admin;  // nullopt: admin = "" (off)
   std::string pool_fqdn;          // empty: Standard Edition
+  unsigned workers = 0;           // event loops (threads); 0: one per core
   std::vector<Connection> connections;
   Tls tls;
   Limits limits;

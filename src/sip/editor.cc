@@ -52,6 +52,11 @@ void Editor::replace(const HeaderField& field, std::string_view value) {
   add(Edit{Op::Replace, at, at + field.value.size(), {}, value});
 }
 
+void Editor::replaceSpan(std::string_view part, std::string_view text) {
+  const size_t at = offsetOf(part);
+  add(Edit{Op::Replace, at, at + part.size(), {}, text});
+}
+
 void Editor::insertBefore(const HeaderField& field, std::string_view name, std::string_view value) {
   const size_t at = offsetOf(field.line);
   add(Edit{Op::Insert, at, at, name, value});

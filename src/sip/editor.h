@@ -32,6 +32,9 @@ class Editor {
   void remove(const HeaderField& field);
   // Replaces the value of a header line, keeping its name as written.
   void replace(const HeaderField& field, std::string_view value);
+  // Replaces any span of the source message (a view into it, e.g. a
+  // parameter of the top Via) with `text`; an empty span inserts `text` there.
+  void replaceSpan(std::string_view part, std::string_view text);
   // New header line before `field`, or (insertFirst) before all headers.
   void insertBefore(const HeaderField& field, std::string_view name, std::string_view value);
   void insertFirst(std::string_view name, std::string_view value);

@@ -65,8 +65,11 @@ Failure<Error> malformed(HeaderId id) { return badRequest(malformedReason(id)); 
 
 // trimLws (message.h), inline: the values handed in are nearly always
 // trimmed already.
-std::string_view trimOuter(std::string_view text) {
+inline std::string_view trimOuter(std::string_view text) {
   const auto is_lws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  if (!text.empty() && !is_lws(text.front()) && !is_lws(text.back())) {
+    return text;
+  }
   size_t begin = 0;
   while (begin < text.size() && is_lws(text[begin])) {
     ++begin;
@@ -162,15 +165,19 @@ bool readTokenDisplayName(Scanner& scanner, std::string_view& display) {
   return true;
 }
 
-// "<" URI ">" with nothing (no LWS either) between the brackets and the URI.
-bool readBracketedUri(Scanner& scanner, std::string_view& uri_text) {
+// "<" URI ">" with nothing (no LWS either) between the brackets and the URI,
+// which ends at the first '>'; parses the URI into `uri` too.
+bool readBracketedUri(Scanner& scanner, std::string_view& uri_text, Uri& uri) {
   if (!scanner.consume('<')) {
     return false;
   }
   const std::string_view rest = scanner.rest();
-  const size_t close = rest.find('>');
+  size_t close = detail::parseSipUriFast(rest, '>', uri);
   if (close == std::string_view::npos) {
-    return false;
+    close = rest.find('>');
+    if (close == std::string_view::npos || !parseUri(rest.substr(0, close), uri)) {
+      return false;
+    }
   }
   uri_text = rest.substr(0, close);
   scanner.reset(scanner.pos() + close + 1);
@@ -210,12 +217,21 @@ bool readNameAddr(std::string_view value, NameAddr& out, Visit&& visit) {
     if (!scanner.at('<')) {
       return false;
     }
+  } else if (scanner.at('<')) {
+    out.display_name = value.substr(0, 0);  // what readTokenDisplayName() gives
+  } else if (const size_t end = spanOf(value, 0, kToken);
+             end > 0 && end + 1 < value.size() && value[end] == ' ' && value[end + 1] == '<') {
+    out.display_name = value.substr(0, end);  // one token and one SP: the usual shape
+    scanner.reset(end + 1);
   } else {
     readTokenDisplayName(scanner, out.display_name);
   }
   out.bracketed = scanner.at('<');
-  const bool uri_read = out.bracketed ? readBracketedUri(scanner, out.uri_text) : readBareUri(scanner, out.uri_text);
-  if (!uri_read || !parseUri(out.uri_text, out.uri)) {
+  if (out.bracketed) {
+    if (!readBracketedUri(scanner, out.uri_text, out.uri)) {
+      return false;
+    }
+  } else if (!readBareUri(scanner, out.uri_text) || !parseUri(out.uri_text, out.uri)) {
     return false;
   }
   return readTrailingParams(scanner, out.params, visit);
@@ -223,6 +239,7 @@ bool readNameAddr(std::string_view value, NameAddr& out, Visit&& visit) {
 
 // sent-by = host [ COLON port ] (§25.1).
 bool readSentBy(Scanner& scanner, Via& via) {
+  std::optional<HostKind> kind;
   if (scanner.at('[')) {
     const size_t close = scanner.rest().find(']');
     if (close == std::string_view::npos) {
@@ -230,10 +247,11 @@ bool readSentBy(Scanner& scanner, Via& via) {
     }
     via.host = scanner.rest().substr(0, close + 1);
     scanner.reset(scanner.pos() + close + 1);
+    kind = classifyHost(via.host);
   } else {
     via.host = scanner.take(kHostChar);
+    kind = detail::classifyHostName(via.host);  // classifyHost() for a non-bracketed host
   }
-  const auto kind = classifyHost(via.host);
   if (!kind) {
     return false;
   }
@@ -314,6 +332,83 @@ bool applyViaParam(const Param& param, Via& via) {
   const auto ttl = parseDecimal(param.value, 255);
   via.ttl = ttl ? std::optional<uint8_t>(static_cast<uint8_t>(*ttl)) : std::nullopt;
   return ttl.has_value();
+}
+
+// The Via of nearly every request, without LWS but the one SP:
+//   "SIP/2.0/" transport SP host [ ":" port ] *( ";" token [ "=" gen-value ] )
+// with host a hostname or an IPv4 address and unquoted parameter values.
+// True only when `value` is exactly such a Via whose parameters all apply,
+// and `via` then holds what readVia() gives for it (the same views). False
+// for anything else, which readVia() then decides.
+bool readViaFast(std::string_view value, Via& via) {
+  constexpr std::string_view kPrefix = "SIP/2.0/";
+  if (value.substr(0, kPrefix.size()) != kPrefix) {
+    return false;
+  }
+  via.protocol_name = value.substr(0, 3);
+  via.protocol_version = value.substr(4, 3);
+  size_t i = spanOf(value, kPrefix.size(), kToken);
+  via.transport = value.substr(kPrefix.size(), i - kPrefix.size());
+  if (via.transport.empty() || i >= value.size() || value[i] != ' ') {
+    return false;
+  }
+  const size_t host = ++i;
+  i = detail::scanHostName(value, host, via.host_kind);
+  if (i == std::string_view::npos) {
+    return false;
+  }
+  via.host = value.substr(host, i - host);
+  if (i < value.size() && value[i] == ':') {
+    const size_t digits = ++i;
+    uint32_t port = 0;
+    while (i < value.size() && isDigitChar(static_cast<unsigned char>(value[i]))) {
+      port = port * 10 + static_cast<uint32_t>(value[i] - '0');
+      if (port > 65535) {
+        return false;
+      }
+      ++i;
+    }
+    if (i == digits) {
+      return false;
+    }
+    via.port = static_cast<uint16_t>(port);
+    via.has_port = true;
+  }
+  if (i == value.size()) {
+    return true;
+  }
+  if (value[i] != ';') {
+    return false;
+  }
+  via.params = value.substr(++i);
+  for (;;) {
+    Param param;
+    const size_t name = i;
+    i = spanOf(value, name, kToken);
+    param.name = value.substr(name, i - name);
+    if (param.name.empty()) {
+      return false;
+    }
+    if (i < value.size() && value[i] == '=') {
+      const size_t start = ++i;
+      i = spanOf(value, start, kParamValue);
+      param.value = value.substr(start, i - start);
+      param.has_value = true;
+      if (param.value.empty()) {
+        return false;
+      }
+    }
+    if (!applyViaParam(param, via)) {
+      return false;
+    }
+    if (i == value.size()) {
+      return true;
+    }
+    if (value[i] != ';') {
+      return false;
+    }
+    ++i;
+  }
 }
 
 // The parameters are checked and applied in one pass: a Via with a malformed
@@ -409,20 +504,24 @@ std::string_view malformedReason(HeaderId id) {
   return index < kMalformed.size() ? kMalformed[index] : kMalformed[0];
 }
 
+// The Result-returning parsers below build their value in place in the
+// Result (see detail::blank) and return that one object.
+
 Result<NameAddr> parseNameAddr(std::string_view value, HeaderId header) {
-  NameAddr out;
-  if (!readNameAddr(trimOuter(value), out, [](const Param&) { return true; })) {
-    return malformed(header);
+  Result<NameAddr> result(detail::blank<NameAddr>());
+  if (!readNameAddr(trimOuter(value), *result, [](const Param&) { return true; })) {
+    result = malformed(header);
   }
-  return out;
+  return result;
 }
 
 Result<ContactValue> parseContact(std::string_view value) {
-  ContactValue out;
+  Result<ContactValue> result(detail::blank<ContactValue>());
+  ContactValue& out = *result;
   value = trimOuter(value);
   if (value == "*") {
     out.wildcard = true;
-    return out;
+    return result;
   }
   // The q and expires parameters are decoded while the list is checked.
   const auto decode = [&out](const Param& param) {
@@ -437,17 +536,21 @@ Result<ContactValue> parseContact(std::string_view value) {
     return true;
   };
   if (!readNameAddr(value, out.address, decode)) {
-    return malformed(HeaderId::Contact);
+    result = malformed(HeaderId::Contact);
   }
-  return out;
+  return result;
 }
 
 Result<Via> parseVia(std::string_view value) {
-  Via via;
-  if (!readVia(trimOuter(value), via)) {
-    return malformed(HeaderId::Via);
+  value = trimOuter(value);
+  Result<Via> result(detail::blank<Via>());
+  if (!readViaFast(value, *result)) {
+    *result = detail::blank<Via>();
+    if (!readVia(value, *result)) {
+      result = malformed(HeaderId::Via);
+    }
   }
-  return via;
+  return result;
 }
 
 Result<CSeq> parseCSeq(std::string_view value) {

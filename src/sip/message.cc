@@ -130,26 +130,24 @@ void ValueIterator::takeElement() {
   while (i < rest_.size() && rest_[i] != ',' && rest_[i] != '"' && rest_[i] != '<') {
     ++i;
   }
-  if (i < rest_.size() && rest_[i] != ',') {
-    bool quoted = false;
-    int angle = 0;
-    for (; i < rest_.size(); ++i) {
-      const char c = rest_[i];
-      if (quoted) {
-        if (c == '\\' && i + 1 < rest_.size()) {
-          ++i;
-        } else if (c == '"') {
-          quoted = false;
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == '<') {
-        ++angle;
-      } else if (c == '>' && angle > 0) {
-        --angle;
-      } else if (c == ',' && angle == 0) {
-        break;
+  // Slow path: skip quoted strings (with their quoted-pairs) and <...>
+  // spans whole, jumping to their closing character.
+  while (i < rest_.size() && rest_[i] != ',') {
+    const char c = rest_[i];
+    if (c == '"') {
+      ++i;
+      while (i < rest_.size() && rest_[i] != '"') {
+        i += rest_[i] == '\\' ? 2 : 1;
       }
+      i = i < rest_.size() ? i + 1 : rest_.size();
+    } else if (c == '<') {
+      const size_t close = rest_.find('>', i + 1);
+      i = close == std::string_view::npos ? rest_.size() : close + 1;
+    } else {
+      ++i;
+    }
+    while (i < rest_.size() && rest_[i] != ',' && rest_[i] != '"' && rest_[i] != '<') {
+      ++i;
     }
   }
   current_ = trimLws(rest_.substr(0, i));

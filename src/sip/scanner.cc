@@ -2,38 +2,6 @@
 
 namespace tandem::sip {
 
-bool Scanner::quotedString(std::string_view& content) {
-  if (!at('"')) {
-    return false;
-  }
-  const size_t start = pos_;
-  size_t i = pos_ + 1;
-  while (i < text_.size()) {
-    const char c = text_[i];
-    if (c == '"') {
-      content = text_.substr(start + 1, i - start - 1);
-      pos_ = i + 1;
-      return true;
-    }
-    if (c == '\\') {
-      // quoted-pair: any octet but CR and LF may follow.
-      if (i + 1 >= text_.size() || text_[i + 1] == '\r' || text_[i + 1] == '\n') {
-        return false;
-      }
-      i += 2;
-    } else if (c == '\r' || c == '\n') {
-      const size_t fold = foldAt(i);
-      if (fold == 0) {
-        return false;
-      }
-      i += fold;
-    } else {
-      ++i;
-    }
-  }
-  return false;  // unterminated
-}
-
 namespace {
 
 template <ParamSyntax kSyntax>

@@ -29,9 +29,10 @@ enum CharClass : uint16_t {
   kWord = 1 << 9,             // word (Call-ID, §25.1)
   kHostChar = 1 << 10,        // alphanum / "-" / "." (hostname, IPv4)
   kParamValue = 1 << 11,      // token / host: token chars plus ":" "[" "]" (gen-value)
-  // Octets a SIP URI userinfo may hold: user and password chars plus ":"
-  // (user-password separator) and "%" (escapes, checked separately).
-  kUserInfo = 1 << 12,
+  kUserInfo = 1 << 12,        // user / password chars, ":" and "%" (userinfo octets; escapes checked apart)
+  kLabelChar = 1 << 13,       // alphanum / "-" (hostname labels)
+  kUriParamChar = 1 << 14,    // unreserved / param-unreserved (paramchar but escapes)
+  kQuotedPlain = 1 << 15,     // any octet but DQUOTE, "\\", CR and LF (as is in a quoted-string)
 };
 
 namespace detail {
@@ -62,18 +63,34 @@ constexpr std::array<uint16_t, 256> makeCharClasses() {
   mark(table, "[]/?:+$", kHnvUnreserved);
   mark(table, "-.!%*_+`'~()<>:\\\"/[]?{}", kWord);
   mark(table, "-.", kHostChar);
-  for (int c = 0; c < 256; ++c) {
-    if ((table[c] & (kUnreserved | kUserUnreserved | kPasswordExtra)) != 0) {
-      table[c] |= kUserInfo;
+  // Unions of the classes above, as single bits for spanOf().
+  for (auto& bits : table) {
+    if ((bits & (kUnreserved | kUserUnreserved | kPasswordExtra)) != 0) {
+      bits |= kUserInfo;
     }
+    if ((bits & (kAlpha | kDigit)) != 0) {
+      bits |= kLabelChar;
+    }
+    if ((bits & (kUnreserved | kParamUnreserved)) != 0) {
+      bits |= kUriParamChar;
+    }
+    bits |= kQuotedPlain;
   }
   mark(table, ":%", kUserInfo);
+  mark(table, "-", kLabelChar);
+  for (char c : std::string_view("\"\\\r\n")) {
+    table[static_cast<unsigned char>(c)] &= static_cast<uint16_t>(~kQuotedPlain);
+  }
   return table;
 }
 
 }  // namespace detail
 
 inline constexpr std::array<uint16_t, 256> kCharClasses = detail::makeCharClasses();
+static_assert((kCharClasses['@'] & (kUserInfo | kLabelChar | kUriParamChar | kHostChar)) == 0);
+static_assert((kCharClasses['>'] & (kUserInfo | kLabelChar | kUriParamChar | kHostChar)) == 0);
+static_assert((kCharClasses['%'] & kUserInfo) != 0 && (kCharClasses['%'] & kUriParamChar) == 0);
+static_assert((kCharClasses['"'] & kQuotedPlain) == 0 && (kCharClasses[0xe9] & kQuotedPlain) != 0);
 
 inline bool hasClass(unsigned char c, uint16_t mask) { return (kCharClasses[c] & mask) != 0; }
 inline bool isDigitChar(unsigned char c) { return hasClass(c, kDigit); }
@@ -103,9 +120,28 @@ inline bool equalsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+namespace detail {
+
+// A value-initialized T, copied from a static one. The typed parsers build
+// results of 100 to 200 bytes (Uri, NameAddr, Via) for every header, and GCC
+// (x86-64, generic tuning) zeroes objects of more than 80 bytes with
+// `rep stos`, which is slow to start and stalls the loads that read the
+// object back soon after (store forwarding fails). A copy of a blank whose
+// contents the optimizer cannot see (the empty asm) is a few vector moves.
+template <class T>
+const T& blank() {
+  static const T kBlank{};
+  const T* p = &kBlank;
+  asm("" : "+r"(p));  // an optimization barrier only
+  return *p;
+}
+
+}  // namespace detail
+
 // The end of the run of chars of `mask` in `text` that starts at `pos`
-// (`pos` itself when text[pos] is not one). Four octets per step: the runs
-// of the parsers (branch values, host names, tokens) are tens of octets.
+// (`pos` itself when text[pos] is not one). Four octets per step while they
+// share a bit of `mask` (always, for a one-bit mask): the runs of the
+// parsers (branch values, host names, tokens) are tens of octets.
 inline size_t spanOf(std::string_view text, size_t pos, uint16_t mask) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
@@ -167,13 +203,13 @@ class Scanner {
       const char c = text_[pos];
       if (c == ' ' || c == '\t') {
         ++pos;
-      } else if (c != '\r' && c != '\n') {
-        break;
-      } else if (const size_t fold = foldAt(pos); fold != 0) {
-        pos += fold;
-      } else {
+        continue;
+      }
+      const size_t fold = c == '\r' || c == '\n' ? foldAt(pos) : 0;
+      if (fold == 0) {
         break;
       }
+      pos += fold;
     }
     const bool skipped = pos != pos_;
     pos_ = pos;
@@ -201,7 +237,34 @@ class Scanner {
   // quoted-string (§25.1): DQUOTE *(qdtext / quoted-pair) DQUOTE. `content` is
   // the text between the quotes with quoted-pairs left raw (a "\"" stays two
   // octets). False, cursor unchanged, when not on a quote or unterminated.
-  bool quotedString(std::string_view& content);
+  bool quotedString(std::string_view& content) {
+    if (!at('"')) {
+      return false;
+    }
+    size_t i = pos_ + 1;
+    while ((i = spanOf(text_, i, kQuotedPlain)) < text_.size()) {
+      const char c = text_[i];
+      if (c == '"') {
+        content = text_.substr(pos_ + 1, i - pos_ - 1);
+        pos_ = i + 1;
+        return true;
+      }
+      if (c == '\\') {
+        // quoted-pair: any octet but CR and LF may follow.
+        if (i + 1 >= text_.size() || text_[i + 1] == '\r' || text_[i + 1] == '\n') {
+          return false;
+        }
+        i += 2;
+      } else if (c == '\r' || c == '\n') {
+        const size_t fold = foldAt(i);
+        if (fold == 0) {
+          return false;
+        }
+        i += fold;
+      }
+    }
+    return false;  // unterminated
+  }
 
  private:
   // Length of the line fold (CRLF or LF, then one WSP) at `pos`, or 0.
@@ -259,7 +322,7 @@ inline std::string_view takeUriParamChars(Scanner& scanner) {
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (hasClass(c, kUnreserved | kParamUnreserved)) {
+    if (hasClass(c, kUriParamChar)) {
       ++i;
     } else if (c == '%') {
       if (i + 2 >= text.size() || !isHexChar(static_cast<unsigned char>(text[i + 1])) ||
@@ -281,7 +344,7 @@ enum class ParamStep : uint8_t { Param, End, Malformed };
 // One step of a ParamReader of grammar `kSyntax` (see ParamReader::next):
 // the next element into `out`, the end of the list, or a malformed element.
 template <ParamSyntax kSyntax>
-inline ParamStep nextParam(Scanner& scanner, bool& started, Param& out) {
+inline ParamStep nextParamAt(Scanner& scanner, bool& started, Param& out) {
   constexpr bool kLws = kSyntax != ParamSyntax::Uri;
   constexpr char kSeparator = kSyntax == ParamSyntax::Auth ? ',' : ';';
   if constexpr (kLws) {
@@ -322,6 +385,16 @@ inline ParamStep nextParam(Scanner& scanner, bool& started, Param& out) {
     value_ok = !out.value.empty();
   }
   return value_ok ? ParamStep::Param : ParamStep::Malformed;
+}
+
+// The parsers keep their Scanner in registers only while its address does
+// not escape: each step works on a copy and writes it back once.
+template <ParamSyntax kSyntax>
+inline ParamStep nextParam(Scanner& cursor, bool& started, Param& out) {
+  Scanner scanner = cursor;
+  const ParamStep step = nextParamAt<kSyntax>(scanner, started, out);
+  cursor = scanner;
+  return step;
 }
 
 }  // namespace detail

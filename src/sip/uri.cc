@@ -37,32 +37,6 @@ bool escapedCharsOnly(std::string_view text, uint16_t mask) {
   return true;
 }
 
-// hostname = *( domainlabel "." ) toplabel [ "." ] (§25.1); the top label
-// starts with a letter, labels neither start nor end with '-'. One pass.
-bool isHostname(std::string_view text) {
-  if (!text.empty() && text.back() == '.') {
-    text.remove_suffix(1);
-  }
-  if (text.empty()) {
-    return false;
-  }
-  size_t label = 0;  // start of the current label
-  size_t last = 0;   // start of the last complete label
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '.') {
-      // "a..": an empty label, also after trimming one final dot.
-      if (i == label || text[label] == '-' || text[i - 1] == '-') {
-        return false;
-      }
-      last = label;
-      label = i + 1;
-    } else if (!hasClass(static_cast<unsigned char>(text[i]), kHostChar)) {
-      return false;
-    }
-  }
-  return hasClass(static_cast<unsigned char>(text[last]), kAlpha);
-}
-
 bool ipv6Bytes(std::string_view text, std::array<unsigned char, 16>& bytes) {
   std::array<char, 64> buffer{};
   if (text.empty() || text.size() >= buffer.size()) {
@@ -405,29 +379,7 @@ bool telEquals(const Uri& a, const Uri& b) {
 
 }  // namespace
 
-// Four dot-separated decimal octets of 1 to 3 digits, each 0..255 ("010"
-// is 10).
-bool isIpv4Address(std::string_view text) {
-  size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (i >= text.size() || text[i] != '.') {
-        return false;
-      }
-      ++i;
-    }
-    const size_t start = i;
-    unsigned value = 0;
-    while (i < text.size() && i - start < 3 && isDigitChar(static_cast<unsigned char>(text[i]))) {
-      value = value * 10 + static_cast<unsigned>(text[i] - '0');
-      ++i;
-    }
-    if (i == start || value > 255) {
-      return false;
-    }
-  }
-  return i == text.size();
-}
+bool isIpv4Address(std::string_view text) { return detail::isIpv4Text(text); }
 
 bool isIpv6Address(std::string_view text) {
   std::array<unsigned char, 16> bytes{};
@@ -438,13 +390,7 @@ std::optional<HostKind> classifyHost(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     return isIpv6Address(bracketInner(host)) ? std::optional(HostKind::IPv6) : std::nullopt;
   }
-  if (!host.empty() && isDigitChar(static_cast<unsigned char>(host.front())) && isIpv4Address(host)) {
-    return HostKind::IPv4;
-  }
-  if (isHostname(host)) {
-    return HostKind::Name;
-  }
-  return std::nullopt;
+  return detail::classifyHostName(host);
 }
 
 namespace {
@@ -476,109 +422,123 @@ Status parseUriGeneral(std::string_view text, Uri& uri) {
   return {};
 }
 
-// hostport uri-parameters to the end of `text` (no headers part), the host
-// a hostname or an IPv4address: the tail of the URIs parseSipFast() takes.
-// Fills host, host_kind, port, has_port and params as parseSipRest() would;
-// false for anything else. Every octet is checked against a class that holds
-// no white space, control, '@' or '?'.
-bool parseHostPortParamsFast(std::string_view text, Uri& uri) {
-  // host = 1*(alphanum / "-" / "."): an IPv4address (it starts with a digit)
-  // or else a hostname, whose labels are checked during the scan.
-  size_t i = 0;
-  size_t label = 0;       // start of the current label
-  size_t top = 0;         // start of the last label ended by a '.'
-  bool labels_ok = true;  // every label so far non-empty, no '-' at its ends
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '.') {
-      labels_ok &= i != label && text[label] != '-' && text[i - 1] != '-';
-      top = label;
-      label = i + 1;
-    } else if (!hasClass(c, kHostChar)) {
+constexpr size_t kNone = std::string_view::npos;
+
+// The end of the 1*paramchar (§19.1.1: param-unreserved / unreserved /
+// escaped) that starts at `pos`; kNone when there is none or when a '%' does
+// not start a %HH escape.
+size_t paramCharsEnd(std::string_view text, size_t pos) {
+  const size_t start = pos;
+  for (;;) {
+    pos = spanOf(text, pos, kUriParamChar);
+    if (pos >= text.size() || text[pos] != '%') {
       break;
     }
-    ++i;
+    if (pos + 2 >= text.size() || !isHexChar(static_cast<unsigned char>(text[pos + 1])) ||
+        !isHexChar(static_cast<unsigned char>(text[pos + 2]))) {
+      return kNone;
+    }
+    pos += 3;
   }
-  if (i == 0) {
-    return false;
+  return pos == start ? kNone : pos;
+}
+
+// hostport *( ";" uri-parameter ) at the start of `text`, the host a
+// hostname or an IPv4address: the tail of the URIs parseSipUriFast() takes. It
+// ends at the first octet that cannot continue it; returns its length, or
+// kNone when it is malformed before that. Fills host, host_kind, port,
+// has_port and params as parseSipRest() would for a URI ending there. No
+// octet it takes is white space, a control, '@', '?' or '>'.
+size_t hostPortParamsFast(std::string_view text, Uri& uri) {
+  size_t i = detail::scanHostName(text, 0, uri.host_kind);
+  if (i == kNone) {
+    return kNone;
   }
   uri.host = text.substr(0, i);
-  if (isDigitChar(static_cast<unsigned char>(text[0])) && isIpv4Address(uri.host)) {
-    uri.host_kind = HostKind::IPv4;
-  } else {
-    // hostname: one final '.' may end it (the label before it is then the
-    // top label), else the last label must be well formed and is the top one.
-    if (label != i) {
-      labels_ok &= text[label] != '-' && text[i - 1] != '-';
-      top = label;
-    }
-    if (!labels_ok || !hasClass(static_cast<unsigned char>(text[top]), kAlpha)) {
-      return false;
-    }
-    uri.host_kind = HostKind::Name;
-  }
   if (i < text.size() && text[i] == ':') {
     const size_t digits = ++i;
     uint32_t port = 0;
     while (i < text.size() && isDigitChar(static_cast<unsigned char>(text[i]))) {
       port = port * 10 + static_cast<uint32_t>(text[i] - '0');
       if (port > 65535) {
-        return false;
+        return kNone;
       }
       ++i;
     }
     if (i == digits) {
-      return false;
+      return kNone;
     }
     uri.port = static_cast<uint16_t>(port);
     uri.has_port = true;
   }
-  if (i == text.size()) {
-    return true;
+  if (i >= text.size() || text[i] != ';') {
+    return i;
   }
-  if (text[i] != ';') {
-    return false;
+  // uri-parameters: name [ "=" value ], ';'-separated (ParamSyntax::Uri).
+  const size_t params = ++i;
+  for (;;) {
+    i = paramCharsEnd(text, i);
+    if (i != kNone && i < text.size() && text[i] == '=') {
+      i = paramCharsEnd(text, i + 1);
+    }
+    if (i == kNone) {
+      return kNone;
+    }
+    if (i >= text.size() || text[i] != ';') {
+      break;
+    }
+    ++i;
   }
-  uri.params = text.substr(i + 1);
-  return visitParams<ParamSyntax::Uri>(uri.params, [](const Param&) { return true; });
+  uri.params = text.substr(params, i - params);
+  return i;
 }
+
+}  // namespace
+
+namespace detail {
 
 // The sip/sips URIs of nearly every request, in about one pass:
 //   ("sip" / "sips") ":" [ userinfo "@" ] host [ ":" port ] *( ";" uri-parameter )
-// with host a hostname or an IPv4 address and no headers part. True only
-// when `text` is exactly such a URI, and `uri` then holds what
-// parseUriGeneral() gives for it (the same views). False for anything else
-// (other schemes, IPv6 references, headers, every malformation), which
-// parseUriGeneral() then parses and, when it is wrong, names the fault of.
-// Every octet accepted is checked against a class that excludes white space
-// and controls, so the general path's first check holds too.
-bool parseSipFast(std::string_view text, Uri& uri) {
+// with host a hostname or an IPv4 address and no headers part. Fills `uri`
+// as parseUriGeneral() would and returns the URI's length only when the text
+// is exactly such a URI up to its end; otherwise (other schemes, IPv6
+// references, headers, every malformation) kNone, and parseUriGeneral()
+// decides and names the fault. Every octet accepted is checked against a
+// class that excludes white space and controls, so the general path's first
+// check holds too.
+size_t parseSipUriFast(std::string_view text, char end, Uri& uri) {
   if (text.size() < 5 || (text[0] | 0x20) != 's' || (text[1] | 0x20) != 'i' || (text[2] | 0x20) != 'p') {
-    return false;
+    return kNone;
   }
   size_t colon = 3;
   if (text[3] != ':') {
     if ((text[3] | 0x20) != 's' || text[4] != ':') {
-      return false;
+      return kNone;
     }
     colon = 4;
   }
   uri.scheme = colon == 3 ? UriScheme::Sip : UriScheme::Sips;
   uri.scheme_text = text.substr(0, colon);
   const std::string_view rest = text.substr(colon + 1);
+  // Where the URI ends: at the end of the text, or at its first `end`.
+  const auto length = [&](size_t tail_start, size_t tail_length) {
+    const size_t stop = tail_length == kNone ? kNone : tail_start + tail_length;
+    const bool ends = stop != kNone && (end == '\0' ? stop == rest.size() : stop < rest.size() && rest[stop] == end);
+    return ends ? colon + 1 + stop : kNone;
+  };
 
   // The userinfo ends at the first '@' of the URI. A user of host chars
-  // (which are all user chars, no ':' nor '%') right before it needs no
+  // (all of them user chars; no ':' nor '%') right before it needs no
   // further check.
   const size_t run = spanOf(rest, 0, kHostChar);
   if (run > 0 && run < rest.size() && rest[run] == '@') {
     uri.user = rest.substr(0, run);
-    return parseHostPortParamsFast(rest.substr(run + 1), uri);
+    return length(run + 1, hostPortParamsFast(rest.substr(run + 1), uri));
   }
-  // No '@' at all when the whole rest is a hostport and parameters: none of
+  // No '@' in the URI at all when it is all hostport and parameters: none of
   // their octets is an '@'.
-  if (parseHostPortParamsFast(rest, uri)) {
-    return true;
+  if (const size_t stop = length(0, hostPortParamsFast(rest, uri)); stop != kNone) {
+    return stop;
   }
   uri.host = {};
   uri.host_kind = HostKind::Name;
@@ -590,7 +550,7 @@ bool parseSipFast(std::string_view text, Uri& uri) {
   // '@', leave it all to the general path.
   const size_t at = spanOf(rest, 0, kUserInfo);
   if (at == rest.size() || rest[at] != '@') {
-    return false;
+    return kNone;
   }
   const std::string_view userinfo = rest.substr(0, at);
   size_t user_end = 0;
@@ -603,28 +563,28 @@ bool parseSipFast(std::string_view text, Uri& uri) {
   }
   if (uri.user.empty() || !escapedCharsOnly(uri.user, kUnreserved | kUserUnreserved) ||
       !escapedCharsOnly(uri.password, kUnreserved | kPasswordExtra)) {
-    return false;
+    return kNone;
   }
-  return parseHostPortParamsFast(rest.substr(at + 1), uri);
+  return length(at + 1, hostPortParamsFast(rest.substr(at + 1), uri));
 }
 
-}  // namespace
+}  // namespace detail
 
 Status parseUri(std::string_view text, Uri& uri) {
-  uri = Uri();
-  if (parseSipFast(text, uri)) {
+  uri = detail::blank<Uri>();
+  if (detail::parseSipUriFast(text, '\0', uri) != kNone) {
     return {};
   }
-  uri = Uri();
+  uri = detail::blank<Uri>();
   return parseUriGeneral(text, uri);
 }
 
 Result<Uri> parseUri(std::string_view text) {
-  Uri uri;
-  if (Status status = parseUri(text, uri); !status) {
-    return fail(status.error());
+  Result<Uri> result(detail::blank<Uri>());
+  if (Status status = parseUri(text, *result); !status) {
+    result = fail(status.error());
   }
-  return uri;
+  return result;
 }
 
 bool uriEquals(const Uri& a, const Uri& b) {

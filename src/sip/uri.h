@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "sip/error.h"
+#include "sip/scanner.h"
 
 namespace tandem::sip {
 
@@ -84,5 +85,116 @@ std::optional<HostKind> classifyHost(std::string_view host);
 bool isIpv4Address(std::string_view text);
 // A bare IPv6 address (RFC 4291 text form, IPv4 tail allowed), no brackets.
 bool isIpv6Address(std::string_view text);
+
+namespace detail {
+
+// isIpv4Address, inline: four dot-separated decimal octets of 1 to 3
+// digits, each 0..255 ("010" is 10).
+inline bool isIpv4Text(std::string_view text) {
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= text.size() || text[i] != '.') {
+        return false;
+      }
+      ++i;
+    }
+    const size_t start = i;
+    unsigned value = 0;
+    while (i < text.size() && i - start < 3 && isDigitChar(static_cast<unsigned char>(text[i]))) {
+      value = value * 10 + static_cast<unsigned>(text[i] - '0');
+      ++i;
+    }
+    if (i == start || value > 255) {
+      return false;
+    }
+  }
+  return i == text.size();
+}
+
+// hostname = *( domainlabel "." ) toplabel [ "." ] (§25.1): labels of
+// alphanum and '-', neither starting nor ending with '-'; the top label
+// starts with a letter. One pass.
+inline bool isHostnameText(std::string_view text) {
+  if (!text.empty() && text.back() == '.') {
+    text.remove_suffix(1);
+  }
+  if (text.empty()) {
+    return false;
+  }
+  size_t label = 0;  // start of the current label
+  size_t top = 0;    // start of the last complete label
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      // "a..": an empty label, also after trimming one final dot.
+      if (i == label || text[label] == '-' || text[i - 1] == '-') {
+        return false;
+      }
+      top = label;
+      label = i + 1;
+    } else if (!hasClass(static_cast<unsigned char>(text[i]), kHostChar)) {
+      return false;
+    }
+  }
+  return hasClass(static_cast<unsigned char>(text[top]), kAlpha);
+}
+
+// The hostname or IPv4address at `pos` in `text`: when the run of hostname
+// chars (alphanum / "-" / ".") there is one, its kind and where it ends;
+// npos when it is neither. Read label by label (an IPv4address once more).
+inline size_t scanHostName(std::string_view text, size_t pos, HostKind& kind) {
+  const size_t start = pos;
+  size_t top = pos;  // start of the last label
+  for (;;) {
+    const size_t label = pos;
+    pos = spanOf(text, pos, kLabelChar);
+    if (pos == label || text[label] == '-' || text[pos - 1] == '-') {
+      return std::string_view::npos;  // an empty label, or one with '-' at an end
+    }
+    top = label;
+    if (pos >= text.size() || text[pos] != '.') {
+      break;
+    }
+    ++pos;
+    if (pos >= text.size() || !hasClass(static_cast<unsigned char>(text[pos]), kLabelChar)) {
+      // A final '.' ends a hostname; ".." never does.
+      if (pos < text.size() && text[pos] == '.') {
+        return std::string_view::npos;
+      }
+      break;
+    }
+  }
+  const std::string_view host = text.substr(start, pos - start);
+  if (isDigitChar(static_cast<unsigned char>(host.front())) && isIpv4Text(host)) {
+    kind = HostKind::IPv4;
+  } else if (hasClass(static_cast<unsigned char>(text[top]), kAlpha)) {
+    kind = HostKind::Name;
+  } else {
+    return std::string_view::npos;
+  }
+  return pos;
+}
+
+// classifyHost() for anything but an IPv6reference, inline: IPv4address
+// (which starts with a digit), else hostname, else nullopt.
+inline std::optional<HostKind> classifyHostName(std::string_view host) {
+  if (!host.empty() && isDigitChar(static_cast<unsigned char>(host.front())) && isIpv4Text(host)) {
+    return HostKind::IPv4;
+  }
+  if (isHostnameText(host)) {
+    return HostKind::Name;
+  }
+  return std::nullopt;
+}
+
+// parseUri() for the common sip/sips shapes ([userinfo "@"] hostname or
+// IPv4 host [":" port] [";" uri-parameters], no headers), on a URI that ends
+// at the first `end` octet of `text`, or at the end of `text` when `end` is
+// '\0'. Returns the URI's length with `uri` (which must be blank on entry)
+// exactly as parseUri() gives it for that text; npos when the text does not
+// hold such a URI, and parseUri() must decide.
+size_t parseSipUriFast(std::string_view text, char end, Uri& uri);
+
+}  // namespace detail
 
 }  // namespace tandem::sip

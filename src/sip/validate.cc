@@ -1,6 +1,7 @@
 #include "sip/validate.h"
 
 #include <array>
+#include <cstdint>
 
 #include "sip/headers.h"
 #include "sip/uri.h"
@@ -35,8 +36,18 @@ Status checkVersion(const Message& message) {
 }
 
 Status checkCounts(const Message& message) {
+  // One pass over the header lines for every count; only 0, 1 and "more"
+  // matter, so the counts saturate at 2.
+  std::array<uint8_t, static_cast<size_t>(HeaderId::Count_)> counts{};
+  for (const HeaderField& field : message.headers()) {
+    const auto index = static_cast<size_t>(field.id);
+    if (index < counts.size() && counts[index] < 2) {
+      ++counts[index];
+    }
+  }
+  const auto count_of = [&counts](HeaderId id) { return counts[static_cast<size_t>(id)]; };
   for (const CountRule& rule : kCountRules) {
-    const size_t count = message.count(rule.id);
+    const size_t count = count_of(rule.id);
     if (count == 0 && rule.required) {
       return badRequest(rule.missing);
     }
@@ -44,7 +55,7 @@ Status checkCounts(const Message& message) {
       return badRequest(rule.multiple);
     }
   }
-  if (message.count(HeaderId::Via) == 0) {
+  if (count_of(HeaderId::Via) == 0) {
     return badRequest("Missing Via header");
   }
   return {};

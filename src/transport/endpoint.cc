@@ -18,4 +18,24 @@ std::string toString(const Endpoint& endpoint) {
   return out;
 }
 
+std::string_view describe(SendError error) {
+  switch (error) {
+    case SendError::NoConnectionSpec:
+      return "no connection of this transport can reach the peer";
+    case SendError::Failed:
+      return "send failed";
+    case SendError::ConnectFailed:
+      return "connection refused or unreachable";
+    case SendError::ConnectTimeout:
+      return "connection timed out";
+    case SendError::ConnectionClosed:
+      return "connection closed";
+    case SendError::QueueFull:
+      return "connection queue full";
+    case SendError::TooLarge:
+      return "message too large";
+  }
+  return "send failed";
+}
+
 }  // namespace tandem::transport

@@ -3,10 +3,10 @@
 // What the transport hands up: each received message with where it came from
 // and a handle to answer it, and the bytes that did not parse.
 //
-// Threading: a listener and its connections live on one asio::io_context (one
-// event loop; one per core later, each with its own SO_REUSEPORT sockets). The
-// handler is called on that loop's thread, and a ReplyHandle may be used only
-// on it. Nothing on this path takes a lock.
+// Threading: a listener and its connections live on one worker's
+// asio::io_context (one event loop per core, each with its own SO_REUSEPORT
+// sockets: worker.h). The handler is called on that loop's thread, and a
+// ReplyHandle may be used only on it. Nothing on this path takes a lock.
 
 #include <memory>
 #include <string_view>
@@ -53,7 +53,7 @@ struct InboundMessage {
   Endpoint source;  // the peer (IPv4 peers of dual-stack sockets as IPv4)
   Endpoint local;   // the connection's local address; for UDP the listener's bound address
   TransportKind transport = TransportKind::Udp;
-  ConnectionId connection = 0;  // 0 for UDP
+  ConnectionId connection = 0;  // 0 for UDP; workerOf(connection) owns it
   ReplyHandle reply;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The listening side of the transport: one listener per configured connection
-// (LCS "Connections" tab), all on one event loop.
+// The listening side on ONE event loop the caller runs: a single Worker on
+// the caller's io_context. For tandemd until it moves to Workers (worker.h,
+// one loop per core), and for tests.
 //
 //   auto listeners = Listeners::open(io, specs, limits, handler);
 //   if (!listeners) { log(listeners.error()); }   // "connection 2 (tcp 127.0.0.1:5060): address in use"
@@ -11,8 +12,6 @@
 // 0.0.0.0 where the host has no IPv6. "::" is IPv6 only, "0.0.0.0" IPv4 only.
 
 #include <asio/io_context.hpp>
-#include <chrono>
-#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,32 +20,14 @@
 #include "common/result.h"
 #include "transport/endpoint.h"
 #include "transport/inbound.h"
+#include "transport/listen_spec.h"
+#include "transport/worker.h"
 
 namespace tandem::transport {
 
-struct ListenSpec {
-  std::string address;  // "*" or an IPv4/IPv6 literal
-  TransportKind transport = TransportKind::Tcp;
-  uint16_t port = 0;  // 0: any free port (tests); see Listeners::bound()
-};
-
-struct Limits {
-  size_t max_message_size = 64 * 1024;  // a larger datagram is dropped; a larger stream message -> 413, close
-  size_t max_header_size = 16 * 1024;   // stream: start line + headers
-  std::chrono::seconds tcp_idle_timeout{300};
-  size_t tcp_max_connections = 4096;       // per TCP listener; more are accepted and closed at once
-  size_t max_output_buffer = 1024 * 1024;  // per connection; a peer that does not read is closed
-};
-
-class UdpListener;
-class TcpListener;
-
 class Listeners {
  public:
-  struct Bound {
-    ListenSpec spec;
-    Endpoint endpoint;  // the address actually bound (port resolved when 0)
-  };
+  using Bound = BoundListener;
 
   // Opens every listener, in order, and starts receiving. The first one that
   // cannot open is the error (1-based, as in the server file); the ones opened
@@ -62,14 +43,14 @@ class Listeners {
   // handlers complete as cancelled; `handler` is not called any more.
   void close();
 
-  const std::vector<Bound>& bound() const { return bound_; }
+  const std::vector<Bound>& bound() const { return worker_->bound(); }
+  // The worker: its Egress sends from these listeners.
+  Worker& worker() { return *worker_; }
 
  private:
-  Listeners() = default;
+  explicit Listeners(std::unique_ptr<Worker> worker) : worker_(std::move(worker)) {}
 
-  std::vector<std::shared_ptr<UdpListener>> udp_;
-  std::vector<std::shared_ptr<TcpListener>> tcp_;
-  std::vector<Bound> bound_;
+  std::unique_ptr<Worker> worker_;
 };
 
 }  // namespace tandem::transport

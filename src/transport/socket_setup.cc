@@ -27,4 +27,11 @@ Endpoint normalize(const asio::ip::address& address, uint16_t port) {
   return Endpoint{address, port};
 }
 
+asio::ip::address toFamily(const asio::ip::address& address, bool v6_socket) {
+  if (v6_socket && address.is_v4()) {
+    return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+  }
+  return address;
+}
+
 }  // namespace tandem::transport::detail

@@ -14,25 +14,27 @@ bool onlyLineBreaks(std::string_view bytes) { return bytes.find_first_not_of("\r
 
 }  // namespace
 
-Result<std::shared_ptr<UdpListener>, std::string> UdpListener::open(asio::io_context& io, const ListenSpec& spec,
-                                                                    const Limits& limits, MessageHandler& handler) {
-  asio::ip::udp::socket socket(io);
-  if (asio::error_code ec = detail::openAndBind<asio::ip::udp>(socket, spec.address, spec.port)) {
-    return fail(detail::describe(ec));
+Result<std::shared_ptr<UdpListener>, std::string> UdpListener::open(ConnectionTable& table, const ListenSpec& spec,
+                                                                    detail::BindTarget& target, detail::BindMode mode) {
+  asio::ip::udp::socket socket(table.io());
+  asio::error_code ec = mode == detail::BindMode::Exclusive
+                            ? detail::bindFirst<asio::ip::udp>(socket, spec.address, spec.port, target)
+                            : detail::bindTo<asio::ip::udp>(socket, target, mode);
+  if (!ec) {
+    socket.non_blocking(true, ec);
   }
-  asio::error_code ec;
-  socket.non_blocking(true, ec);
   if (ec) {
     return fail(detail::describe(ec));
   }
-  return std::make_shared<UdpListener>(std::move(socket), limits, handler);
+  return std::make_shared<UdpListener>(std::move(socket), table, target);
 }
 
-UdpListener::UdpListener(asio::ip::udp::socket socket, const Limits& limits, MessageHandler& handler)
+UdpListener::UdpListener(asio::ip::udp::socket socket, ConnectionTable& table, detail::BindTarget target)
     : socket_(std::move(socket)),
-      buffer_(limits.max_message_size + 1),
-      max_message_size_(limits.max_message_size),
-      handler_(&handler) {
+      buffer_(table.limits().max_message_size + 1),
+      max_message_size_(table.limits().max_message_size),
+      handler_(&table.handler()),
+      target_(target) {
   asio::error_code ec;
   const asio::ip::udp::endpoint local = socket_.local_endpoint(ec);
   local_ = detail::normalize(local.address(), local.port());
@@ -97,12 +99,10 @@ bool UdpListener::send(std::string_view bytes, const Endpoint& to) {
   if (closed_) {
     return false;
   }
-  asio::ip::address address = to.address;
-  if (v6_socket_ && address.is_v4()) {
-    address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
-  } else if (!v6_socket_ && address.is_v6()) {
+  if (!v6_socket_ && to.address.is_v6()) {
     return false;  // an IPv4 socket cannot reach an IPv6 peer
   }
+  const asio::ip::address address = detail::toFamily(to.address, v6_socket_);
   asio::error_code ec;
   socket_.send_to(asio::buffer(bytes.data(), bytes.size()), asio::ip::udp::endpoint(address, to.port), 0, ec);
   if (ec) {

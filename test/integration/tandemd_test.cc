@@ -25,7 +25,7 @@ const std::string kServer = "127.0.0.1";
 
 std::string serverFile(uint16_t port, std::string_view extra = "", int idle_timeout = 30) {
   const std::string p = std::to_string(port);
-  return "[server]\nfqdn = \"lcs1.example.com\"\nstore = \"sqlite:var/tandem.db\"\nadmin = \"\"\n\n"
+  return "[server]\nfqdn = \"lcs1.example.com\"\nstore = \"sqlite:tandem.db\"\nadmin = \"\"\n\n"
          "[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"udp\"\nport = " +
          p +
          "\n\n"
@@ -130,7 +130,7 @@ TEST_F(TandemdTest, OptionsAnswerListsCapabilitiesAndTagsTheTo) {
   UdpClient client;
   const std::string response = udpOptions(client);
   EXPECT_TRUE(startsWith(response, "SIP/2.0 200 OK\r\n")) << response;
-  EXPECT_NE(response.find("\r\nAllow: OPTIONS, ACK, CANCEL\r\n"), std::string::npos) << response;
+  EXPECT_NE(response.find("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, SUBSCRIBE, NOTIFY\r\n"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\nAccept:"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\nSupported:"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\nServer: Tandem/"), std::string::npos) << response;
@@ -293,7 +293,7 @@ TEST(TandemdCheckTest, UnknownKeyFailsNamingKeyAndLine) {
   EXPECT_NE(output.find("server.toml:4: error: server.colour: unknown key"), std::string::npos) << output;
   // Starting refuses the same file with the same one line.
   EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
-  EXPECT_EQ(output, "tandemd: server.toml:4: server.colour: unknown key (known here: fqdn, store, admin, pool_fqdn)\n");
+  EXPECT_EQ(output, "tandemd: server.toml:4: server.colour: unknown key (known here: fqdn, store, admin, pool_fqdn, workers)\n");
 }
 
 TEST(TandemdCheckTest, ExampleServerFileIsValid) {

@@ -1,49 +1,40 @@
 // tandemctl: manages a Tandem pool (domains, users, routes, authorized hosts)
 // in the store, the service, and certificates. The command tree is the
-// contract of docs/brief; each command works once the part it needs exists,
-// and says so until then (exit 2, one line).
+// contract of docs/brief; the pool commands work on the store whether or not
+// tandemd runs. Commands whose part does not exist yet say so (exit 2, one
+// line).
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "commands.h"
 #include "common/version.h"
+#include "config/pool.h"
 #include "config/server_config.h"
+#include "store/store.h"
 
 namespace {
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
+using tandem::tandemctl::Arguments;
+using tandem::tandemctl::kExitError;
+using tandem::tandemctl::kExitUsage;
+namespace commands = tandem::tandemctl;
 
-constexpr std::string_view kNeedsStore = "needs the store, issue #4";
 constexpr std::string_view kNeedsAdmin = "needs the admin API of the running server";
 constexpr std::string_view kNeedsPki = "needs the TLS and certificate support";
+constexpr std::string_view kNeedsProxy = "needs the routing of the proxy core";
 
-// Everything the commands take, so CLI11 checks it before anything runs.
-struct Arguments {
-  std::string config;
-  std::string file;
-  std::string uri;
-  std::string password;
-  std::string user;
-  std::string domain;
-  std::string next_hop;
-  std::string transport;
-  int port = 5060;
-  bool phone_uri = false;
-  bool replace_host = false;
-  std::string host;
-  bool outbound_only = false;
-  bool throttle_as_server = false;
-  bool treat_as_authenticated = false;
-};
+using Handler = std::function<int(tandem::store::Store&, const Arguments&)>;
 
 struct Command {
   CLI::App* app;
-  std::string name;  // "route add"
-  std::string_view needs;
+  std::string name;        // "route add"
+  Handler run;             // works on the store; empty when not available yet
+  std::string_view needs;  // why it is not available yet
 };
 
 const CLI::Validator kHost(
@@ -52,6 +43,20 @@ const CLI::Validator kHost(
       return ok ? std::string() : "'" + text + "' is not an FQDN or IP address";
     },
     "FQDN|IP");
+
+const CLI::Validator kDomain(
+    [](std::string& text) {
+      auto domain = tandem::config::checkDomain(text);
+      return domain ? std::string() : domain.error();
+    },
+    "DOMAIN");
+
+const CLI::Validator kUserUri(
+    [](std::string& text) {
+      auto address = tandem::config::parseUserUri(text);
+      return address ? std::string() : address.error();
+    },
+    "sip:USER@DOMAIN");
 
 const CLI::Validator kSipUri(
     [](std::string& text) {
@@ -66,11 +71,12 @@ class Tree {
 
   void declare() {
     declarePool();
+    declareDomain();
     declareUser();
     declareRoute();
     declareHost();
     declareService();
-    CLI::App* where = leaf(root_, "where", "explain the routing decision for a URI", kNeedsStore, "where");
+    CLI::App* where = later(root_, "where", "explain the routing decision for a URI", kNeedsProxy, "where");
     where->add_option("uri", args_.uri, "e.g. sip:bob@example.com")->required()->check(kSipUri);
     declareCert();
   }
@@ -86,10 +92,19 @@ class Tree {
   }
 
  private:
-  CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& help, std::string_view needs,
+  // A command that works on the store.
+  CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& help, Handler run,
                  std::string full_name) {
     CLI::App* app = parent.add_subcommand(name, help);
-    commands_.push_back(Command{app, std::move(full_name), needs});
+    commands_.push_back(Command{app, std::move(full_name), std::move(run), {}});
+    return app;
+  }
+
+  // A command whose part does not exist yet.
+  CLI::App* later(CLI::App& parent, const std::string& name, const std::string& help, std::string_view needs,
+                  std::string full_name) {
+    CLI::App* app = parent.add_subcommand(name, help);
+    commands_.push_back(Command{app, std::move(full_name), {}, needs});
     return app;
   }
 
@@ -101,63 +116,82 @@ class Tree {
 
   void declarePool() {
     CLI::App* pool = group("pool", "pool settings as a whole (the pool file)");
-    leaf(*pool, "apply", "make the pool's settings those of a pool file", kNeedsStore, "pool apply")
+    leaf(*pool, "apply", "make the pool's settings those of a pool file", commands::poolApply, "pool apply")
         ->add_option("file", args_.file, "pool file (TOML)")
         ->required()
         ->check(CLI::ExistingFile);
-    leaf(*pool, "export", "print the pool's settings as a pool file", kNeedsStore, "pool export");
+    leaf(*pool, "export", "print the pool's settings as a pool file", commands::poolExport, "pool export");
+  }
+
+  void declareDomain() {
+    CLI::App* domain = group("domain", "the SIP domains this pool is authoritative for");
+    leaf(*domain, "add", "add a domain", commands::domainAdd, "domain add")
+        ->add_option("domain", args_.domain, "e.g. example.com")
+        ->required()
+        ->check(kDomain);
+    leaf(*domain, "remove", "remove a domain (it must have no users)", commands::domainRemove, "domain remove")
+        ->add_option("domain", args_.domain)
+        ->required()
+        ->check(kDomain);
+    leaf(*domain, "list", "list domains", commands::domainList, "domain list");
+  }
+
+  void userUri(CLI::App* app, const std::string& help = "the user's address of record, sip:user@domain") {
+    app->add_option("uri", args_.uri, help)->required()->check(kUserUri);
   }
 
   void declareUser() {
     CLI::App* user = group("user", "users homed on this pool");
-    CLI::App* add = leaf(*user, "add", "add a user", kNeedsStore, "user add");
-    add->add_option("uri", args_.uri, "the user's address of record")->required()->check(kSipUri);
+    CLI::App* add = leaf(*user, "add", "add a user", commands::userAdd, "user add");
+    userUri(add);
     add->add_option("--password", args_.password, "digest password (stored as hashes)")->required();
-    leaf(*user, "remove", "remove a user", kNeedsStore, "user remove")
-        ->add_option("uri", args_.uri)
-        ->required()
-        ->check(kSipUri);
-    leaf(*user, "list", "list users", kNeedsStore, "user list");
+    userUri(leaf(*user, "remove", "remove a user", commands::userRemove, "user remove"));
+    leaf(*user, "list", "list users", commands::userList, "user list");
+    userUri(leaf(*user, "show", "show a user", commands::userShow, "user show"));
+    userUri(leaf(*user, "disable", "disable a user (kept in the directory, not served)", commands::userDisable,
+                 "user disable"));
+    userUri(leaf(*user, "enable", "enable a disabled user", commands::userEnable, "user enable"));
   }
 
   void addRouteKey(CLI::App* app) {
     app->add_option("--user", args_.user, "'*' or a user part")->required();
-    app->add_option("--domain", args_.domain, "domain the route applies to")->required()->check(kHost);
+    app->add_option("--domain", args_.domain, "domain the route applies to")->required()->check(kDomain);
     app->add_flag("--phone-uri", args_.phone_uri, "match only phone URIs (user=phone / tel)");
   }
 
   void declareRoute() {
     CLI::App* route = group("route", "static routes (LCS Routing tab)");
-    CLI::App* add = leaf(*route, "add", "add a static route", kNeedsStore, "route add");
+    CLI::App* add =
+        leaf(*route, "add", "add a static route (tried after the existing ones)", commands::routeAdd, "route add");
     addRouteKey(add);
     add->add_option("--next-hop", args_.next_hop, "FQDN or IP of the next hop")->required()->check(kHost);
     add->add_option("--transport", args_.transport, "tcp, tls or udp")
         ->required()
         ->check(CLI::IsMember({"tcp", "tls", "udp"}));
-    add->add_option("--port", args_.port, "next hop port")->check(CLI::Range(1, 65535));
+    add->add_option("--port", args_.port, "next hop port (default 5060, tls 5061)")->check(CLI::Range(1, 65535));
     add->add_flag("--replace-host", args_.replace_host, "replace the Request-URI host with the next hop");
-    addRouteKey(leaf(*route, "remove", "remove a static route", kNeedsStore, "route remove"));
-    leaf(*route, "list", "list static routes", kNeedsStore, "route list");
+    addRouteKey(leaf(*route, "remove", "remove a static route", commands::routeRemove, "route remove"));
+    leaf(*route, "list", "list static routes in match order", commands::routeList, "route list");
   }
 
   void declareHost() {
     CLI::App* host = group("host", "authorized hosts (LCS Host Authorization tab)");
-    CLI::App* add = leaf(*host, "add", "authorize a host", kNeedsStore, "host add");
+    CLI::App* add = leaf(*host, "add", "authorize a host", commands::hostAdd, "host add");
     add->add_option("host", args_.host, "FQDN or IP")->required()->check(kHost);
     add->add_flag("--outbound-only", args_.outbound_only, "only send to it, never accept from it");
     add->add_flag("--throttle-as-server", args_.throttle_as_server, "no per-client throttling");
     add->add_flag("--treat-as-authenticated", args_.treat_as_authenticated, "do not challenge its requests");
-    leaf(*host, "remove", "remove an authorized host", kNeedsStore, "host remove")
+    leaf(*host, "remove", "remove an authorized host", commands::hostRemove, "host remove")
         ->add_option("host", args_.host)
         ->required()
         ->check(kHost);
-    leaf(*host, "list", "list authorized hosts", kNeedsStore, "host list");
+    leaf(*host, "list", "list authorized hosts", commands::hostList, "host list");
   }
 
   void declareService() {
     CLI::App* service = group("service", "the running server");
     for (const char* action : {"status", "stop", "start", "restart"}) {
-      leaf(*service, action, std::string(action) + " the server", kNeedsAdmin, std::string("service ") + action);
+      later(*service, action, std::string(action) + " the server", kNeedsAdmin, std::string("service ") + action);
     }
   }
 
@@ -171,7 +205,7 @@ class Tree {
         {"verify", "check the certificate: EKU serverAuth + clientAuth, chain, expiry, CN"},
     };
     for (const auto& [action, help] : actions) {
-      leaf(*cert, action, help, kNeedsPki, std::string("cert ") + action)->allow_extras();
+      later(*cert, action, help, kNeedsPki, std::string("cert ") + action)->allow_extras();
     }
   }
 
@@ -180,9 +214,7 @@ class Tree {
   std::vector<Command> commands_;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"tandemctl: manage a Tandem pool, its service and certificates"};
   app.set_version_flag("--version", std::string("tandemctl ") + tandem::kVersion);
   app.require_subcommand(1);
@@ -195,20 +227,37 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tandemctl: %s (see --help)\n", e.what());
+    std::fprintf(stderr, "tandemctl: %s (see --help)\n", commands::oneLine(e.what()).c_str());
     return kExitUsage;
   }
   const auto config = tandem::config::loadServerFile(args.config);
   if (!config) {
-    std::fprintf(stderr, "tandemctl: %s\n", config.error().c_str());
-    return kExitError;
+    return commands::refuse(config.error());
   }
   const Command* command = tree.chosen();
   if (command == nullptr) {
     std::fprintf(stderr, "tandemctl: no command given (see --help)\n");
     return kExitUsage;
   }
-  std::fprintf(stderr, "tandemctl: '%s' is not available yet (%.*s)\n", command->name.c_str(),
-               static_cast<int>(command->needs.size()), command->needs.data());
-  return kExitUsage;
+  if (!command->run) {
+    std::fprintf(stderr, "tandemctl: '%s' is not available yet (%.*s)\n", command->name.c_str(),
+                 static_cast<int>(command->needs.size()), command->needs.data());
+    return kExitUsage;
+  }
+  auto store = tandem::store::open(config->store);
+  if (!store) {
+    return commands::refuse(store.error());
+  }
+  return command->run(**store, args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // out of memory and the like: still one line
+    std::fprintf(stderr, "tandemctl: %s\n", e.what());
+    return kExitError;
+  }
 }

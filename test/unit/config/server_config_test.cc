@@ -109,7 +109,7 @@ level = "debug"
 TEST(ServerConfigTest, UnknownKeysAreErrorsNamingKeyAndLine) {
   EXPECT_EQ(onlyError("[server]\nfqdn = \"a.example.com\"\nfqnd = \"x\"\n[[connections]]\naddress = \"*\"\n"
                       "transport = \"udp\"\nport = 5060\n"),
-            "/etc/tandem/server.toml:3: error: server.fqnd: unknown key (known here: fqdn, store, admin, pool_fqdn)");
+            "/etc/tandem/server.toml:3: error: server.fqnd: unknown key (known here: fqdn, store, admin, pool_fqdn, workers)");
   EXPECT_NE(onlyError(with("[limit]\nx = 1\n")).find(":9: error: limit: unknown key"), std::string::npos);
   EXPECT_NE(onlyError(with("colour = 1\n")).find("connections[1].colour: unknown key"), std::string::npos);
 }

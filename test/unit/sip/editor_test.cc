@@ -103,6 +103,17 @@ TEST(EditorTest, ReplacesTheBodyAndItsLength) {
   EXPECT_EQ(e2.serialize(), "MESSAGE sip:a@b SIP/2.0\r\nTo: x\r\nContent-Length: 2\r\n\r\nhi");
 }
 
+TEST(EditorTest, ReplacesAndInsertsInsideAValue) {
+  const Message m = parse(kInvite);
+  const std::string_view via = m.find(HeaderId::Via)->value;
+  Editor editor(m);
+  editor.replaceSpan(via.substr(via.size()), ";received=192.0.2.7");  // empty span: insertion
+  const std::string_view host = via.substr(via.find("pc33"), 16);
+  editor.replaceSpan(host, "pc34.example.org");
+  const Message out = parse(editor.serialize());
+  EXPECT_EQ(out.find(HeaderId::Via)->value, "SIP/2.0/UDP pc34.example.org;branch=z9hG4bK776asdhds;received=192.0.2.7");
+}
+
 TEST(EditorTest, RefusesTooManyEdits) {
   const Message m = parse(kInvite);
   Editor editor(m);

@@ -1,0 +1,40 @@
+#include <string>
+
+#include "store/sqlite_store.h"
+#include "store/store.h"
+
+namespace tandem::store {
+namespace {
+
+constexpr std::string_view kPostgresLater =
+    "PostgreSQL pools arrive with the Enterprise Edition issue; use store = \"sqlite:PATH\" for now";
+
+StoreResult<std::unique_ptr<Store>> openSqlite(const std::filesystem::path& file) {
+  StoreResult<std::unique_ptr<SqliteStore>> store = SqliteStore::open(file);
+  if (!store) {
+    return fail(store.error());
+  }
+  return std::unique_ptr<Store>(std::move(store.value()));
+}
+
+}  // namespace
+
+StoreResult<std::unique_ptr<Store>> open(const config::Store& store) {
+  if (store.kind == config::Store::Kind::Postgresql) {
+    return fail(std::string(kPostgresLater));
+  }
+  return openSqlite(store.location);
+}
+
+StoreResult<std::unique_ptr<Store>> open(std::string_view url) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (url.starts_with(kSqlite) && url.size() > kSqlite.size()) {
+    return openSqlite(std::filesystem::path(url.substr(kSqlite.size())));
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return fail(std::string(kPostgresLater));
+  }
+  return fail("unknown store '" + std::string(url) + "': expected \"sqlite:<path>\" or \"postgresql://...\"");
+}
+
+}  // namespace tandem::store

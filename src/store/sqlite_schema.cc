@@ -1,0 +1,73 @@
+#include "store/sqlite_schema.h"
+
+#include <array>
+
+namespace tandem::store::sqlite {
+namespace {
+
+// Version 1: the pool settings (issue: store and tandemctl).
+constexpr std::string_view kPoolSettings = R"sql(
+-- The pool's change counter: bumped once by every write that changes a pool
+-- setting, so a running tandemd notices changes by polling one row.
+CREATE TABLE pool_version (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  counter INTEGER NOT NULL
+);
+INSERT INTO pool_version (id, counter) VALUES (1, 0);
+
+-- The SIP domains the pool is authoritative for (lower case).
+CREATE TABLE domains (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+
+-- Static routes; `position` is the match order.
+CREATE TABLE routes (
+  position     INTEGER PRIMARY KEY,
+  user_part    TEXT NOT NULL,       -- '*' or a user part
+  domain       TEXT NOT NULL,
+  phone_uri    INTEGER NOT NULL CHECK (phone_uri IN (0, 1)),
+  next_hop     TEXT NOT NULL,
+  transport    TEXT NOT NULL CHECK (transport IN ('tcp', 'tls', 'udp')),
+  port         INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+  replace_host INTEGER NOT NULL CHECK (replace_host IN (0, 1)),
+  UNIQUE (user_part, domain, phone_uri)
+);
+
+CREATE TABLE authorized_hosts (
+  id                     INTEGER PRIMARY KEY,
+  host                   TEXT NOT NULL UNIQUE,
+  outbound_only          INTEGER NOT NULL CHECK (outbound_only IN (0, 1)),
+  throttle_as_server     INTEGER NOT NULL CHECK (throttle_as_server IN (0, 1)),
+  treat_as_authenticated INTEGER NOT NULL CHECK (treat_as_authenticated IN (0, 1))
+);
+
+-- Users homed on the pool. Digest hashes only (realm = domain), never the
+-- password. A domain cannot be dropped while users are homed in it.
+CREATE TABLE users (
+  id         INTEGER PRIMARY KEY,
+  user_part  TEXT NOT NULL,
+  domain     TEXT NOT NULL REFERENCES domains (name) ON DELETE RESTRICT,
+  enabled    INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  ha1_md5    TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL,
+  UNIQUE (user_part, domain)
+);
+CREATE INDEX users_by_domain ON users (domain);
+
+-- Scalar pool settings by key ("presence.authorize").
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO settings (key, value) VALUES ('presence.authorize', 'ask');
+)sql";
+
+// Issue 4 appends here: registrations, subscriptions, publications.
+constexpr std::array<std::string_view, 1> kMigrations = {kPoolSettings};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return kMigrations; }
+
+}  // namespace tandem::store::sqlite

@@ -1,0 +1,808 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "store/pool_plan.h"
+
+namespace tandem::store {
+
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Every statement the store runs, prepared once in open().
+struct SqliteStore::Statements {
+  Statement data_version;
+  Statement select_counter;
+  Statement bump_counter;
+  Statement select_domains;
+  Statement domain_exists;
+  Statement domain_users;
+  Statement insert_domain;
+  Statement delete_domain;
+  Statement select_routes;
+  Statement insert_route;
+  Statement delete_routes;
+  Statement select_hosts;
+  Statement insert_host;
+  Statement update_host;
+  Statement delete_host;
+  Statement select_users;
+  Statement select_user;
+  Statement insert_user;
+  Statement update_user;
+  Statement delete_user;
+  Statement select_setting;
+  Statement upsert_setting;
+};
+
+namespace {
+
+constexpr std::string_view kAuthorizeKey = "presence.authorize";
+
+// The SQL of every prepared statement. Routes keep their match order in
+// `position`; a new route goes after the last.
+template <class S>
+constexpr auto statementSql() {
+  return std::to_array<std::pair<Statement S::*, std::string_view>>({
+      {&S::data_version, "PRAGMA data_version"},
+      {&S::select_counter, "SELECT counter FROM pool_version WHERE id = 1"},
+      {&S::bump_counter, "UPDATE pool_version SET counter = counter + 1 WHERE id = 1 RETURNING counter"},
+      {&S::select_domains, "SELECT name FROM domains ORDER BY id"},
+      {&S::domain_exists, "SELECT count(*) FROM domains WHERE name = ?"},
+      {&S::domain_users, "SELECT count(*), min(user_part) FROM users WHERE domain = ?"},
+      {&S::insert_domain, "INSERT INTO domains (name) VALUES (?)"},
+      {&S::delete_domain, "DELETE FROM domains WHERE name = ?"},
+      {&S::select_routes,
+       "SELECT user_part, domain, phone_uri, next_hop, transport, port, replace_host FROM routes ORDER BY position"},
+      {&S::insert_route,
+       "INSERT INTO routes (position, user_part, domain, phone_uri, next_hop, transport, port, replace_host) "
+       "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM routes), ?, ?, ?, ?, ?, ?, ?)"},
+      {&S::delete_routes, "DELETE FROM routes"},
+      {&S::select_hosts,
+       "SELECT host, outbound_only, throttle_as_server, treat_as_authenticated FROM authorized_hosts ORDER BY id"},
+      {&S::insert_host,
+       "INSERT INTO authorized_hosts (host, outbound_only, throttle_as_server, treat_as_authenticated) "
+       "VALUES (?, ?, ?, ?)"},
+      {&S::update_host,
+       "UPDATE authorized_hosts SET outbound_only = ?, throttle_as_server = ?, treat_as_authenticated = ? "
+       "WHERE host = ?"},
+      {&S::delete_host, "DELETE FROM authorized_hosts WHERE host = ?"},
+      {&S::select_users,
+       "SELECT user_part, domain, enabled, ha1_md5, ha1_sha256 FROM users ORDER BY domain, user_part"},
+      {&S::select_user,
+       "SELECT user_part, domain, enabled, ha1_md5, ha1_sha256 FROM users WHERE user_part = ? AND domain = lower(?)"},
+      {&S::insert_user, "INSERT INTO users (user_part, domain, enabled, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?, ?)"},
+      {&S::update_user, "UPDATE users SET enabled = ?, ha1_md5 = ?, ha1_sha256 = ? WHERE user_part = ? AND domain = ?"},
+      {&S::delete_user, "DELETE FROM users WHERE user_part = ? AND domain = ?"},
+      {&S::select_setting, "SELECT value FROM settings WHERE key = ?"},
+      {&S::upsert_setting,
+       "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+  });
+}
+
+UserRecord userFromRow(const Statement::Use& row) {
+  UserRecord user;
+  user.user = row.text(0);
+  user.domain = row.text(1);
+  user.uri = "sip:" + user.user + "@" + user.domain;
+  user.enabled = row.boolean(2);
+  user.ha1_md5 = row.text(3);
+  user.ha1_sha256 = row.text(4);
+  return user;
+}
+
+// Reads every row of `use` with `make`.
+template <class T, class Make>
+Result<std::vector<T>, std::string> readAll(Statement::Use use, Make make) {
+  std::vector<T> out;
+  for (;;) {
+    Result<bool, std::string> row = use.step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(make(use));
+  }
+}
+
+// The schema version recorded in the database (0 for a new one). A database
+// with tables but no schema_version is someone else's.
+Result<int, std::string> readSchemaVersion(sqlite::Database& db) {
+  Result<Statement, std::string> tables =
+      db.prepare("SELECT count(*), sum(name = 'schema_version') FROM sqlite_schema WHERE type = 'table'");
+  if (!tables) {
+    return fail(tables.error());
+  }
+  Statement::Use use = tables->use();
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (use.integer(0) == 0) {
+    return 0;
+  }
+  if (use.integer(1) == 0) {
+    return fail(std::string("not a Tandem store (it has tables but no schema_version)"));
+  }
+  Result<Statement, std::string> version = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (!version) {
+    return fail(version.error());
+  }
+  Statement::Use version_use = version->use();
+  if (Result<bool, std::string> version_row = version_use.step(); !version_row) {
+    return fail(version_row.error());
+  }
+  return static_cast<int>(version_use.integer(0));
+}
+
+// The schema version, refused when newer than `latest`.
+Result<int, std::string> checkedSchemaVersion(sqlite::Database& db, int latest) {
+  Result<int, std::string> version = readSchemaVersion(db);
+  if (version && *version > latest) {
+    return fail("database schema version " + std::to_string(*version) + " is newer than this tandemd (" +
+                std::to_string(latest) + ")");
+  }
+  return version;
+}
+
+// Brings the schema to the last of `migrations` in one transaction; returns
+// the version the database has then. Takes the write lock only when there is
+// something to migrate (then reads the version again under it: another
+// process may have migrated meanwhile).
+Result<int, std::string> migrate(sqlite::Database& db, std::span<const std::string_view> migrations) {
+  const int latest = static_cast<int>(migrations.size());
+  if (Result<int, std::string> seen = checkedSchemaVersion(db, latest); !seen || *seen == latest) {
+    return seen;
+  }
+  Result<Transaction, std::string> transaction = Transaction::begin(db, Transaction::Kind::Write);
+  if (!transaction) {
+    return fail(transaction.error());
+  }
+  Result<int, std::string> version = checkedSchemaVersion(db, latest);
+  if (!version || *version == latest) {
+    return version;  // nothing written; the transaction rolls back
+  }
+  if (*version == 0) {
+    if (Status<std::string> created =
+            db.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                    "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+        !created) {
+      return fail(created.error());
+    }
+  }
+  for (int next = *version + 1; next <= latest; ++next) {
+    Status<std::string> applied = db.exec(migrations[static_cast<size_t>(next - 1)]);
+    if (applied) {
+      applied = db.exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(next) + ")");
+    }
+    if (!applied) {
+      return fail("schema migration " + std::to_string(next) + " failed: " + applied.error());
+    }
+  }
+  if (Status<std::string> committed = transaction->commit(); !committed) {
+    return fail(committed.error());
+  }
+  return latest;
+}
+
+// Connection settings; journal_mode needs no transaction around it.
+Status<std::string> configure(sqlite::Database& db) {
+  for (const std::string& pragma : {std::string("PRAGMA busy_timeout = ") + std::to_string(SqliteStore::kBusyTimeoutMs),
+                                    std::string("PRAGMA foreign_keys = ON"), std::string("PRAGMA journal_mode = WAL"),
+                                    std::string("PRAGMA synchronous = FULL")}) {
+    if (Status<std::string> done = db.exec(pragma); !done) {
+      return done;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::filesystem::path file, sqlite::Database db, int schema_version)
+    : file_(std::move(file)),
+      db_(std::move(db)),
+      schema_version_(schema_version),
+      statements_(std::make_unique<Statements>()) {}
+
+SqliteStore::~SqliteStore() {
+  statements_.reset();  // finalize every statement before the connection closes
+}
+
+std::string SqliteStore::error(std::string_view problem) const {
+  return "store " + file_.string() + ": " + std::string(problem);
+}
+
+StoreResult<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file,
+                                                            std::span<const std::string_view> migrations) {
+  const std::string prefix = "store " + file.string() + ": ";
+  const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return fail(prefix + "the folder " + folder.string() + " does not exist (create it first)");
+  }
+  if (std::filesystem::is_directory(file, ec)) {
+    return fail(prefix + "is a folder, not a database file");
+  }
+  Result<sqlite::Database, std::string> db = sqlite::Database::open(file);
+  if (!db) {
+    return fail(prefix + "cannot open it: " + db.error());
+  }
+  if (Status<std::string> configured = configure(*db); !configured) {
+    return fail(prefix + "cannot use it: " + configured.error());
+  }
+  Result<int, std::string> version = migrate(*db, migrations);
+  if (!version) {
+    return fail(prefix + version.error());
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(file, std::move(db.value()), *version));
+  if (StoreStatus prepared = store->prepareStatements(); !prepared) {
+    return fail(prepared.error());
+  }
+  return store;
+}
+
+StoreStatus SqliteStore::prepareStatements() {
+  for (const auto& [member, sql] : statementSql<Statements>()) {
+    Result<Statement, std::string> statement = db_.prepare(sql);
+    if (!statement) {
+      return fail(error("cannot prepare '" + std::string(sql) + "': " + statement.error()));
+    }
+    (*statements_).*member = std::move(statement.value());
+  }
+  return {};
+}
+
+// --- Reading ----------------------------------------------------------------
+
+StoreResult<uint64_t> SqliteStore::readCounter() {
+  Statement::Use use = statements_->select_counter.use();
+  Result<bool, std::string> row = use.step();
+  if (!row || !*row) {
+    return fail(error(row ? "the pool_version row is missing" : row.error()));
+  }
+  return static_cast<uint64_t>(use.integer(0));
+}
+
+StoreResult<std::vector<std::string>> SqliteStore::readDomains() {
+  auto domains =
+      readAll<std::string>(statements_->select_domains.use(), [](const Statement::Use& row) { return row.text(0); });
+  return domains ? std::move(domains) : fail(error(domains.error()));
+}
+
+StoreResult<std::vector<config::Route>> SqliteStore::readRoutes() {
+  auto routes = readAll<config::Route>(statements_->select_routes.use(), [](const Statement::Use& row) {
+    config::Route route;
+    route.user = row.text(0);
+    route.domain = row.text(1);
+    route.phone_uri = row.boolean(2);
+    route.next_hop = row.text(3);
+    route.transport = config::routeTransportFromName(row.text(4)).value_or(config::RouteTransport::Tcp);
+    route.port = static_cast<uint16_t>(row.integer(5));
+    route.replace_host = row.boolean(6);
+    return route;
+  });
+  return routes ? std::move(routes) : fail(error(routes.error()));
+}
+
+StoreResult<std::vector<config::AuthorizedHost>> SqliteStore::readHosts() {
+  auto hosts = readAll<config::AuthorizedHost>(statements_->select_hosts.use(), [](const Statement::Use& row) {
+    return config::AuthorizedHost{row.text(0), row.boolean(1), row.boolean(2), row.boolean(3), 0};
+  });
+  return hosts ? std::move(hosts) : fail(error(hosts.error()));
+}
+
+StoreResult<std::vector<UserRecord>> SqliteStore::readUsers() {
+  auto users = readAll<UserRecord>(statements_->select_users.use(), userFromRow);
+  return users ? std::move(users) : fail(error(users.error()));
+}
+
+StoreResult<std::optional<UserRecord>> SqliteStore::readUser(std::string_view user, std::string_view domain) {
+  Statement::Use use = statements_->select_user.use();
+  use.bind(user).bind(domain);
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(error(row.error()));
+  }
+  return *row ? std::optional<UserRecord>(userFromRow(use)) : std::nullopt;
+}
+
+StoreResult<config::PresenceSettings> SqliteStore::readPresence() {
+  Statement::Use use = statements_->select_setting.use();
+  use.bind(kAuthorizeKey);
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(error(row.error()));
+  }
+  config::PresenceSettings presence;
+  if (*row) {
+    presence.authorize = config::presenceAuthorizeFromName(use.text(0)).value_or(presence.authorize);
+  }
+  return presence;
+}
+
+StoreResult<bool> SqliteStore::domainExists(std::string_view domain) {
+  Statement::Use use = statements_->domain_exists.use();
+  use.bind(domain);
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(error(row.error()));
+  }
+  return use.integer(0) > 0;
+}
+
+StoreResult<PoolSnapshot> SqliteStore::readSnapshot() {
+  StoreResult<uint64_t> version = readCounter();
+  StoreResult<std::vector<std::string>> domains = readDomains();
+  StoreResult<std::vector<config::Route>> routes = readRoutes();
+  StoreResult<std::vector<config::AuthorizedHost>> hosts = readHosts();
+  StoreResult<std::vector<UserRecord>> users = readUsers();
+  StoreResult<config::PresenceSettings> presence = readPresence();
+  if (!version || !domains || !routes || !hosts || !users || !presence) {
+    // Every reader fails the same way (the database is unusable): report one.
+    return fail(!version   ? version.error()
+                : !domains ? domains.error()
+                : !routes  ? routes.error()
+                : !hosts   ? hosts.error()
+                : !users   ? users.error()
+                           : presence.error());
+  }
+  PoolSnapshot snapshot;
+  snapshot.version = *version;
+  snapshot.settings.domains = std::move(domains.value());
+  snapshot.settings.routes = std::move(routes.value());
+  snapshot.settings.authorized_hosts = std::move(hosts.value());
+  snapshot.settings.presence = *presence;
+  for (const UserRecord& user : *users) {
+    snapshot.settings.users.push_back(
+        config::UserEntry{user.uri, "", user.enabled ? std::nullopt : std::optional<bool>(false), 0});
+  }
+  snapshot.users = UserDirectory(std::move(users.value()));
+  return snapshot;
+}
+
+StoreResult<PoolSnapshot> SqliteStore::loadPool() {
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Read);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  StoreResult<PoolSnapshot> snapshot = readSnapshot();
+  if (snapshot) {
+    if (Status<std::string> done = transaction->commit(); !done) {
+      return fail(error(done.error()));
+    }
+  }
+  return snapshot;
+}
+
+StoreResult<uint64_t> SqliteStore::changeCounter() {
+  int64_t data_version = 0;
+  {
+    Statement::Use use = statements_->data_version.use();
+    Result<bool, std::string> row = use.step();
+    if (!row || !*row) {
+      return fail(error(row ? "PRAGMA data_version returned nothing" : row.error()));
+    }
+    data_version = use.integer(0);
+  }
+  if (counter_known_ && data_version == data_version_) {
+    return counter_;
+  }
+  StoreResult<uint64_t> counter = readCounter();
+  if (counter) {
+    counter_known_ = true;
+    data_version_ = data_version;
+    counter_ = *counter;
+  }
+  return counter;
+}
+
+StoreResult<std::vector<std::string>> SqliteStore::listDomains() { return readDomains(); }
+StoreResult<std::vector<config::Route>> SqliteStore::listRoutes() { return readRoutes(); }
+StoreResult<std::vector<config::AuthorizedHost>> SqliteStore::listHosts() { return readHosts(); }
+StoreResult<std::vector<UserRecord>> SqliteStore::listUsers() { return readUsers(); }
+
+StoreResult<std::optional<UserRecord>> SqliteStore::getUser(std::string_view uri) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(uri);
+  if (!address) {
+    return fail(address.error());
+  }
+  return readUser(address->user, address->domain);
+}
+
+StoreResult<std::optional<UserRecord>> SqliteStore::findUser(std::string_view user, std::string_view domain) {
+  return readUser(user, domain);
+}
+
+// --- Writing ----------------------------------------------------------------
+
+namespace {
+
+StoreStatus runStatement(Statement::Use use) { return use.run(); }
+
+}  // namespace
+
+StoreResult<uint64_t> SqliteStore::bumpCounter() {
+  Statement::Use use = statements_->bump_counter.use();
+  Result<bool, std::string> row = use.step();
+  if (!row || !*row) {
+    return fail(error(row ? "the pool_version row is missing" : row.error()));
+  }
+  return static_cast<uint64_t>(use.integer(0));
+}
+
+StoreResult<ChangeSummary> SqliteStore::write(const Body& body) {
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Write);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  ChangeSummary summary;
+  if (StoreStatus done = body(summary); !done) {
+    return fail(done.error());
+  }
+  StoreResult<uint64_t> counter = summary.empty() ? readCounter() : bumpCounter();
+  if (!counter) {
+    return fail(counter.error());
+  }
+  if (Status<std::string> committed = transaction->commit(); !committed) {
+    return fail(error(committed.error()));
+  }
+  summary.version = *counter;
+  // Our own commit does not move data_version; keep the cache exact.
+  if (counter_known_) {
+    counter_ = *counter;
+  }
+  return summary;
+}
+
+StoreStatus SqliteStore::insertDomain(const std::string& domain) {
+  Statement::Use use = statements_->insert_domain.use();
+  use.bind(domain);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::deleteDomain(const std::string& domain) {
+  Statement::Use use = statements_->delete_domain.use();
+  use.bind(domain);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::insertRoute(const config::Route& route) {
+  Statement::Use use = statements_->insert_route.use();
+  use.bind(route.user)
+      .bind(route.domain)
+      .bind(route.phone_uri)
+      .bind(route.next_hop)
+      .bind(config::routeTransportName(route.transport))
+      .bind(static_cast<int64_t>(route.port))
+      .bind(route.replace_host);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::replaceRoutes(const std::vector<config::Route>& routes) {
+  if (StoreStatus cleared = runStatement(statements_->delete_routes.use()); !cleared) {
+    return fail(error(cleared.error()));
+  }
+  for (const config::Route& route : routes) {
+    if (StoreStatus inserted = insertRoute(route); !inserted) {
+      return inserted;
+    }
+  }
+  return {};
+}
+
+StoreStatus SqliteStore::insertHost(const config::AuthorizedHost& host) {
+  Statement::Use use = statements_->insert_host.use();
+  use.bind(host.host).bind(host.outbound_only).bind(host.throttle_as_server).bind(host.treat_as_authenticated);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::updateHost(const config::AuthorizedHost& host) {
+  Statement::Use use = statements_->update_host.use();
+  use.bind(host.outbound_only).bind(host.throttle_as_server).bind(host.treat_as_authenticated).bind(host.host);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::deleteHost(const std::string& host) {
+  Statement::Use use = statements_->delete_host.use();
+  use.bind(host);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::insertUser(const UserRecord& user) {
+  Statement::Use use = statements_->insert_user.use();
+  use.bind(user.user).bind(user.domain).bind(user.enabled).bind(user.ha1_md5).bind(user.ha1_sha256);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::updateUser(const UserRecord& user) {
+  Statement::Use use = statements_->update_user.use();
+  use.bind(user.enabled).bind(user.ha1_md5).bind(user.ha1_sha256).bind(user.user).bind(user.domain);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreStatus SqliteStore::writePresence(const config::PresenceSettings& presence) {
+  Statement::Use use = statements_->upsert_setting.use();
+  use.bind(kAuthorizeKey).bind(config::presenceAuthorizeName(presence.authorize));
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+// Domains first (users refer to them), dropped domains last (after their
+// users could have moved); each step runs only while all before it succeeded.
+StoreStatus SqliteStore::execute(const PoolPlan& plan) {
+  StoreStatus done;
+  for (const std::string& domain : plan.add_domains) {
+    done = done ? insertDomain(domain) : done;
+  }
+  for (const UserRecord& user : plan.add_users) {
+    done = done ? insertUser(user) : done;
+  }
+  for (const UserRecord& user : plan.update_users) {
+    done = done ? updateUser(user) : done;
+  }
+  if (plan.routes) {
+    done = done ? replaceRoutes(*plan.routes) : done;
+  }
+  for (const std::string& host : plan.remove_hosts) {
+    done = done ? deleteHost(host) : done;
+  }
+  for (const config::AuthorizedHost& host : plan.update_hosts) {
+    done = done ? updateHost(host) : done;
+  }
+  for (const config::AuthorizedHost& host : plan.add_hosts) {
+    done = done ? insertHost(host) : done;
+  }
+  for (const std::string& domain : plan.remove_domains) {
+    done = done ? deleteDomain(domain) : done;
+  }
+  if (plan.presence) {
+    done = done ? writePresence(*plan.presence) : done;
+  }
+  return done;
+}
+
+StoreResult<ChangeSummary> SqliteStore::applyPool(const config::PoolSettings& settings) {
+  Result<config::PoolSettings, std::string> desired = config::checkPoolSettings(settings);
+  if (!desired) {
+    return fail(desired.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<PoolSnapshot> current = readSnapshot();
+    if (!current) {
+      return fail(current.error());
+    }
+    Result<PoolPlan, std::string> plan = planPool(*current, *desired);
+    if (!plan) {
+      return fail(plan.error());
+    }
+    if (StoreStatus done = execute(*plan); !done) {
+      return done;
+    }
+    summary.changes = std::move(plan->changes);
+    return {};
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::addDomain(std::string_view text) {
+  Result<std::string, std::string> domain = config::checkDomain(text);
+  if (!domain) {
+    return fail(domain.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<bool> exists = domainExists(*domain);
+    if (!exists) {
+      return fail(exists.error());
+    }
+    if (*exists) {
+      return fail("domain " + *domain + " already exists");
+    }
+    summary.changes.push_back("domain added: " + *domain);
+    return insertDomain(*domain);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::removeDomain(std::string_view text) {
+  Result<std::string, std::string> domain = config::checkDomain(text);
+  if (!domain) {
+    return fail(domain.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<bool> exists = domainExists(*domain);
+    if (!exists) {
+      return fail(exists.error());
+    }
+    if (!*exists) {
+      return fail("no domain " + *domain);
+    }
+    StoreStatus empty = checkNoUsersIn(*domain);
+    if (!empty) {
+      return empty;
+    }
+    summary.changes.push_back("domain removed: " + *domain);
+    return deleteDomain(*domain);
+  });
+}
+
+StoreStatus SqliteStore::checkNoUsersIn(const std::string& domain) {
+  Statement::Use use = statements_->domain_users.use();
+  use.bind(domain);
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(error(row.error()));
+  }
+  const int64_t count = use.integer(0);
+  if (count == 0) {
+    return {};
+  }
+  return fail("domain " + domain + " cannot be removed: " + std::to_string(count) + " user(s) are homed there (sip:" +
+              use.text(1) + "@" + domain + (count > 1 ? ", ...)" : ")") + "; remove them first");
+}
+
+StoreResult<ChangeSummary> SqliteStore::addRoute(const config::Route& input) {
+  Result<config::Route, std::string> route = config::checkRoute(input);
+  if (!route) {
+    return fail("route " + route.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::vector<config::Route>> routes = readRoutes();
+    if (!routes) {
+      return fail(routes.error());
+    }
+    for (const config::Route& existing : *routes) {
+      if (existing.key() == route->key()) {
+        return fail("a route with the same matching key (user, domain, phone_uri) exists: " + existing.toString());
+      }
+    }
+    summary.changes.push_back("route added: " + route->toString());
+    return insertRoute(*route);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::removeRoute(const config::RouteKey& input) {
+  config::Route probe;
+  probe.user = input.user;
+  probe.domain = input.domain;
+  probe.phone_uri = input.phone_uri;
+  probe.next_hop = "localhost";  // only the key is checked here
+  Result<config::Route, std::string> key = config::checkRoute(probe);
+  if (!key) {
+    return fail("route " + key.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::vector<config::Route>> routes = readRoutes();
+    if (!routes) {
+      return fail(routes.error());
+    }
+    const auto found =
+        std::find_if(routes->begin(), routes->end(), [&](const config::Route& r) { return r.key() == key->key(); });
+    if (found == routes->end()) {
+      return fail("no route " + key->key().toString());
+    }
+    summary.changes.push_back("route removed: " + found->toString());
+    routes->erase(found);
+    return replaceRoutes(*routes);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::addHost(const config::AuthorizedHost& input) {
+  Result<config::AuthorizedHost, std::string> host = config::checkHost(input);
+  if (!host) {
+    return fail(host.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::vector<config::AuthorizedHost>> hosts = readHosts();
+    if (!hosts) {
+      return fail(hosts.error());
+    }
+    if (std::any_of(hosts->begin(), hosts->end(), [&](const auto& h) { return h.host == host->host; })) {
+      return fail("host " + host->host + " is already authorized (remove it first to change its flags)");
+    }
+    summary.changes.push_back("host added: " + host->toString());
+    return insertHost(*host);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::removeHost(std::string_view text) {
+  Result<std::string, std::string> host = config::checkNextHop(text);
+  if (!host) {
+    return fail(host.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::vector<config::AuthorizedHost>> hosts = readHosts();
+    if (!hosts) {
+      return fail(hosts.error());
+    }
+    const auto found = std::find_if(hosts->begin(), hosts->end(), [&](const auto& h) { return h.host == *host; });
+    if (found == hosts->end()) {
+      return fail("host " + *host + " is not an authorized host");
+    }
+    summary.changes.push_back("host removed: " + found->toString());
+    return deleteHost(*host);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::addUser(std::string_view uri, std::string_view password) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(uri);
+  if (!address) {
+    return fail(address.error());
+  }
+  if (password.empty()) {
+    return fail(std::string("the password must not be empty"));
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<bool> domain = domainExists(address->domain);
+    if (!domain) {
+      return fail(domain.error());
+    }
+    if (!*domain) {
+      return fail(address->domain + " is not one of the pool's domains (add it first: domain add " + address->domain +
+                  ")");
+    }
+    StoreResult<std::optional<UserRecord>> existing = readUser(address->user, address->domain);
+    if (!existing) {
+      return fail(existing.error());
+    }
+    if (existing->has_value()) {
+      return fail("user " + address->uri() + " already exists");
+    }
+    summary.changes.push_back("user added: " + address->uri());
+    return insertUser(makeUser(*address, password, true));
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::removeUser(std::string_view uri) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(uri);
+  if (!address) {
+    return fail(address.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    Statement::Use use = statements_->delete_user.use();
+    use.bind(address->user).bind(address->domain);
+    if (StoreStatus done = use.run(); !done) {
+      return fail(error(done.error()));
+    }
+    if (db_.changes() == 0) {
+      return fail("no user " + address->uri());
+    }
+    summary.changes.push_back("user removed: " + address->uri());
+    return {};
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::setUserEnabled(std::string_view uri, bool enabled) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(uri);
+  if (!address) {
+    return fail(address.error());
+  }
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::optional<UserRecord>> existing = readUser(address->user, address->domain);
+    if (!existing) {
+      return fail(existing.error());
+    }
+    if (!existing->has_value()) {
+      return fail("no user " + address->uri());
+    }
+    UserRecord user = **existing;
+    if (user.enabled == enabled) {
+      return {};
+    }
+    user.enabled = enabled;
+    summary.changes.push_back(std::string(enabled ? "user enabled: " : "user disabled: ") + user.uri);
+    return updateUser(user);
+  });
+}
+
+}  // namespace tandem::store

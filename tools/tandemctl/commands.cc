@@ -1,0 +1,219 @@
+#include "commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "config/pool.h"
+
+namespace tandem::tandemctl {
+namespace {
+
+using Row = std::vector<std::string>;
+
+std::string yesNo(bool value) { return value ? "yes" : "no"; }
+
+// Columns padded to their widest cell, two spaces apart; the first row is the
+// header. Printed even without data rows, so scripts can rely on it.
+void printTable(const std::vector<Row>& rows) {
+  std::vector<size_t> widths;
+  for (const Row& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (const Row& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
+      }
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// One line per change, or "no changes".
+int printSummary(const store::StoreResult<store::ChangeSummary>& summary) {
+  if (!summary) {
+    return refuse(summary.error());
+  }
+  if (summary->empty()) {
+    std::printf("no changes\n");
+  }
+  for (const std::string& change : summary->changes) {
+    std::printf("%s\n", change.c_str());
+  }
+  return kExitOk;
+}
+
+// A pool file's users that are new to the store must bring a password; the
+// error names the file and the line (the store would refuse them too, later
+// and without the line).
+int checkNewUsersHavePasswords(store::Store& store, const config::PoolSettings& settings, const std::string& file) {
+  for (size_t i = 0; i < settings.users.size(); ++i) {
+    const config::UserEntry& user = settings.users[i];
+    if (!user.password.empty()) {
+      continue;
+    }
+    store::StoreResult<std::optional<store::UserRecord>> existing = store.getUser(user.uri);
+    if (!existing) {
+      return refuse(existing.error());
+    }
+    if (!existing->has_value()) {
+      return refuse(file + ":" + std::to_string(user.line) + ": users[" + std::to_string(i + 1) +
+                    "].password: required: " + user.uri + " is a new user");
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string oneLine(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
+  return text;
+}
+
+int refuse(const std::string& reason) {
+  std::fprintf(stderr, "tandemctl: %s\n", oneLine(reason).c_str());
+  return kExitError;
+}
+
+int poolApply(store::Store& store, const Arguments& args) {
+  Result<config::PoolSettings, std::string> settings = config::parsePoolFile(args.file);
+  if (!settings) {
+    return refuse(settings.error());
+  }
+  if (int status = checkNewUsersHavePasswords(store, *settings, args.file); status != kExitOk) {
+    return status;
+  }
+  store::StoreResult<store::ChangeSummary> summary = store.applyPool(*settings);
+  if (!summary) {
+    return refuse(args.file + ": not applied: " + summary.error());
+  }
+  return printSummary(summary);
+}
+
+int poolExport(store::Store& store, const Arguments&) {
+  store::StoreResult<store::PoolSnapshot> snapshot = store.loadPool();
+  if (!snapshot) {
+    return refuse(snapshot.error());
+  }
+  std::printf("%s", config::formatPoolFile(snapshot->settings).c_str());
+  return kExitOk;
+}
+
+int domainAdd(store::Store& store, const Arguments& args) { return printSummary(store.addDomain(args.domain)); }
+
+int domainRemove(store::Store& store, const Arguments& args) { return printSummary(store.removeDomain(args.domain)); }
+
+int domainList(store::Store& store, const Arguments&) {
+  store::StoreResult<std::vector<std::string>> domains = store.listDomains();
+  if (!domains) {
+    return refuse(domains.error());
+  }
+  for (const std::string& domain : *domains) {
+    std::printf("%s\n", domain.c_str());
+  }
+  return kExitOk;
+}
+
+int routeAdd(store::Store& store, const Arguments& args) {
+  config::Route route;
+  route.user = args.user;
+  route.domain = args.domain;
+  route.next_hop = args.next_hop;
+  route.transport = config::routeTransportFromName(args.transport).value_or(config::RouteTransport::Tcp);
+  route.port = args.port == 0 ? config::defaultPort(route.transport) : static_cast<uint16_t>(args.port);
+  route.phone_uri = args.phone_uri;
+  route.replace_host = args.replace_host;
+  return printSummary(store.addRoute(route));
+}
+
+int routeRemove(store::Store& store, const Arguments& args) {
+  return printSummary(store.removeRoute(config::RouteKey{args.user, args.domain, args.phone_uri}));
+}
+
+int routeList(store::Store& store, const Arguments&) {
+  store::StoreResult<std::vector<config::Route>> routes = store.listRoutes();
+  if (!routes) {
+    return refuse(routes.error());
+  }
+  std::vector<Row> rows = {{"#", "USER", "DOMAIN", "PHONE-URI", "NEXT-HOP", "TRANSPORT", "PORT", "REPLACE-HOST"}};
+  for (size_t i = 0; i < routes->size(); ++i) {
+    const config::Route& r = (*routes)[i];
+    rows.push_back({std::to_string(i + 1), r.user, r.domain, yesNo(r.phone_uri), r.next_hop,
+                    std::string(config::routeTransportName(r.transport)), std::to_string(r.port),
+                    yesNo(r.replace_host)});
+  }
+  printTable(rows);
+  return kExitOk;
+}
+
+int hostAdd(store::Store& store, const Arguments& args) {
+  return printSummary(store.addHost(
+      config::AuthorizedHost{args.host, args.outbound_only, args.throttle_as_server, args.treat_as_authenticated, 0}));
+}
+
+int hostRemove(store::Store& store, const Arguments& args) { return printSummary(store.removeHost(args.host)); }
+
+int hostList(store::Store& store, const Arguments&) {
+  store::StoreResult<std::vector<config::AuthorizedHost>> hosts = store.listHosts();
+  if (!hosts) {
+    return refuse(hosts.error());
+  }
+  std::vector<Row> rows = {{"HOST", "OUTBOUND-ONLY", "THROTTLE-AS-SERVER", "TREAT-AS-AUTHENTICATED"}};
+  for (const config::AuthorizedHost& h : *hosts) {
+    rows.push_back({h.host, yesNo(h.outbound_only), yesNo(h.throttle_as_server), yesNo(h.treat_as_authenticated)});
+  }
+  printTable(rows);
+  return kExitOk;
+}
+
+int userAdd(store::Store& store, const Arguments& args) { return printSummary(store.addUser(args.uri, args.password)); }
+
+int userRemove(store::Store& store, const Arguments& args) { return printSummary(store.removeUser(args.uri)); }
+
+int userEnable(store::Store& store, const Arguments& args) {
+  return printSummary(store.setUserEnabled(args.uri, true));
+}
+
+int userDisable(store::Store& store, const Arguments& args) {
+  return printSummary(store.setUserEnabled(args.uri, false));
+}
+
+int userList(store::Store& store, const Arguments&) {
+  store::StoreResult<std::vector<store::UserRecord>> users = store.listUsers();
+  if (!users) {
+    return refuse(users.error());
+  }
+  std::vector<Row> rows = {{"URI", "ENABLED"}};
+  for (const store::UserRecord& user : *users) {
+    rows.push_back({user.uri, yesNo(user.enabled)});
+  }
+  printTable(rows);
+  return kExitOk;
+}
+
+// The digest hashes are not printed: an HA1 is as good as the password.
+int userShow(store::Store& store, const Arguments& args) {
+  store::StoreResult<std::optional<store::UserRecord>> user = store.getUser(args.uri);
+  if (!user) {
+    return refuse(user.error());
+  }
+  if (!user->has_value()) {
+    return refuse("no user " + args.uri);
+  }
+  const store::UserRecord& record = **user;
+  std::printf("uri:      %s\nuser:     %s\ndomain:   %s (digest realm)\nenabled:  %s\npassword: %s\n",
+              record.uri.c_str(), record.user.c_str(), record.domain.c_str(), yesNo(record.enabled).c_str(),
+              record.ha1_md5.empty() ? "not set" : "set (MD5 and SHA-256 digest hashes)");
+  return kExitOk;
+}
+
+}  // namespace tandem::tandemctl
