@@ -1,10 +1,15 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace tandem::server {
 namespace {
+
+constexpr std::chrono::milliseconds kPoolPoll{500};
 
 transport::TransportKind toTransportKind(config::Transport transport) {
   switch (transport) {
@@ -18,6 +23,26 @@ transport::TransportKind toTransportKind(config::Transport transport) {
       return transport::TransportKind::Mtls;
   }
   return transport::TransportKind::Tcp;
+}
+
+transport::TransportKind toTransportKind(config::RouteTransport transport) {
+  switch (transport) {
+    case config::RouteTransport::Udp:
+      return transport::TransportKind::Udp;
+    case config::RouteTransport::Tcp:
+      return transport::TransportKind::Tcp;
+    case config::RouteTransport::Tls:
+      return transport::TransportKind::Tls;
+  }
+  return transport::TransportKind::Tcp;
+}
+
+size_t workerCount(const config::ServerConfig& config) {
+  if (config.workers != 0) {
+    return config.workers;
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
 }
 
 }  // namespace
@@ -40,27 +65,114 @@ transport::Limits transportLimits(const config::Limits& limits) {
   return out;
 }
 
-Server::Server(const config::ServerConfig& config) : signals_(io_, SIGINT, SIGTERM, SIGHUP), handler_(config.fqdn) {}
+proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
+  auto snapshot = std::make_shared<proxy::RoutingSnapshot>();
+  snapshot->domains = pool.settings.domains;
+  for (const config::Route& route : pool.settings.routes) {
+    snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop,
+                                                  route.port, toTransportKind(route.transport),
+                                                  route.replace_host});
+  }
+  return snapshot;
+}
+
+Server::Server(const config::ServerConfig& config)
+    : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_) {}
+
+Server::~Server() {
+  if (workers_) {
+    workers_->stop();
+    workers_->join();
+  }
+  // The cores' timers belong to the workers' loops: they go first, once no
+  // loop runs, and the workers (and their loops) after them.
+  cores_.clear();
+  workers_.reset();
+}
 
 Result<std::unique_ptr<Server>, std::string> Server::create(const config::ServerConfig& config) {
   std::unique_ptr<Server> server(new Server(config));
-  const std::vector<transport::ListenSpec> specs = listenSpecs(config);
-  auto listeners = transport::Listeners::open(server->io_, specs, transportLimits(config.limits), server->handler_);
-  if (!listeners) {
-    return fail(listeners.error());
+  auto store = store::open(config.store);
+  if (!store) {
+    return fail("store: " + store.error());
   }
-  server->listeners_ = std::move(*listeners);
-  const auto& bound = server->listeners_->bound();
+  server->store_ = std::move(*store);
+
+  const std::vector<transport::ListenSpec> specs = listenSpecs(config);
+  Server* self = server.get();
+  auto handoff = [self](size_t worker, transaction::Incoming&& incoming) {
+    // A response for a transaction another loop holds: run it there.
+    auto moved = std::make_shared<transaction::Incoming>(std::move(incoming));
+    self->workers_->post(worker, [self, worker, moved]() { self->cores_[worker]->deliver(std::move(*moved)); });
+  };
+  auto workers = transport::Workers::open(
+      workerCount(config), specs, transportLimits(config.limits), [&](transport::Worker& worker) -> transport::MessageHandler& {
+        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, handoff));
+        return *server->cores_.back();
+      });
+  if (!workers) {
+    return fail(workers.error());
+  }
+  server->workers_ = std::move(*workers);
+  for (size_t i = 0; i < server->cores_.size(); ++i) {
+    server->cores_[i]->start((*server->workers_)[i].bound());
+  }
+  server->reloadPool(true);
+  const auto& bound = server->workers_->bound();
   for (size_t i = 0; i < bound.size(); ++i) {
     spdlog::info("connection {}: listening on {} {}", i + 1, transport::transportName(bound[i].spec.transport),
                  transport::toString(bound[i].endpoint));
   }
+  spdlog::info("{} worker loop(s)", server->workers_->size());
   return server;
 }
 
+void Server::reloadPool(bool force) {
+  auto counter = store_->changeCounter();
+  if (!counter) {
+    spdlog::error("store: {}", counter.error());
+    return;
+  }
+  if (!force && *counter == pool_version_) {
+    return;
+  }
+  auto pool = store_->loadPool();
+  if (!pool) {
+    spdlog::error("store: pool settings not loaded: {}", pool.error());
+    return;
+  }
+  pool_version_ = *counter;
+  const proxy::RoutingSnapshotPtr routing = routingFrom(*pool);
+  for (size_t i = 0; i < cores_.size(); ++i) {
+    Core* core = cores_[i].get();
+    if (workers_) {
+      workers_->post(i, [core, routing]() { core->setRouting(routing); });
+    } else {
+      core->setRouting(routing);
+    }
+  }
+  spdlog::info("pool settings loaded (version {}): {} domain(s), {} route(s), {} user(s)", pool_version_,
+               pool->settings.domains.size(), routing->routes.size(), pool->users.size());
+}
+
+void Server::watchPool() {
+  pool_timer_.expires_after(kPoolPoll);
+  pool_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    reloadPool(false);
+    watchPool();
+  });
+}
+
 int Server::run() {
+  workers_->start();
   waitForSignal();
+  watchPool();
   io_.run();
+  workers_->stop();
+  workers_->join();
   spdlog::info("stopped");
   return 0;
 }
@@ -75,16 +187,15 @@ void Server::waitForSignal() {
 
 void Server::onSignal(int signal) {
   if (signal == SIGHUP) {
-    // Live apply of pool settings comes with the store (issue #4); the server
-    // file itself needs a restart.
-    spdlog::info("reload requested (SIGHUP): nothing to reload yet");
+    spdlog::info("reload requested (SIGHUP): pool settings re-read; the server file needs a restart");
+    reloadPool(true);
     waitForSignal();
     return;
   }
   spdlog::info("stopping ({})", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  listeners_->close();
   asio::error_code ignored;
   signals_.cancel(ignored);
+  pool_timer_.cancel();
 }
 
 }  // namespace tandem::server

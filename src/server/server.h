@@ -1,47 +1,64 @@
 #pragma once
 
-// tandemd's process: the event loop, the listeners of the server file's
-// connections, the request handler, and the signals.
+// tandemd's process: the worker event loops (one per core, each with its own
+// SO_REUSEPORT sockets, transaction layer and proxy), the store the pool
+// settings come from, and the signals.
 //
-//   auto server = Server::create(config);   // opens every connection or fails naming it
-//   return (*server)->run();                // until SIGTERM / SIGINT; SIGHUP: reload
+//   auto server = Server::create(config);   // opens the store and every connection, or fails naming it
+//   return (*server)->run();                // until SIGTERM / SIGINT; SIGHUP: reload the pool now
 //
-// One event loop for now; the per-core loops (one io_context and one set of
-// SO_REUSEPORT sockets per core) replace it without changing the handler.
+// The main thread runs its own small loop for signals and for watching the
+// store: the pool's change counter is read every 500 ms (off the worker
+// loops), and a changed pool is loaded and handed to every worker as a new
+// immutable routing snapshot — a change made with tandemctl applies within a
+// second, without a restart.
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "config/server_config.h"
-#include "server/request_handler.h"
+#include "proxy/routing.h"
+#include "server/core.h"
+#include "store/store.h"
 #include "transport/listeners.h"
+#include "transport/worker.h"
 
 namespace tandem::server {
 
 // The server file's connections and limits in the transport's terms.
 std::vector<transport::ListenSpec> listenSpecs(const config::ServerConfig& config);
 transport::Limits transportLimits(const config::Limits& limits);
+// The pool's routing settings as the proxy's routing phase reads them.
+proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool);
 
 class Server {
  public:
   static Result<std::unique_ptr<Server>, std::string> create(const config::ServerConfig& config);
+  ~Server();
 
-  // Serves until SIGTERM or SIGINT, then stops gracefully. Returns the exit code.
+  // Serves until SIGTERM or SIGINT, then stops. Returns the exit code.
   int run();
 
  private:
   explicit Server(const config::ServerConfig& config);
   void waitForSignal();
   void onSignal(int signal);
+  void watchPool();
+  void reloadPool(bool force);
 
-  asio::io_context io_;  // first: outlives everything that runs on it
+  config::ServerConfig config_;
+  asio::io_context io_;  // the main thread's loop: signals and the store watch
   asio::signal_set signals_;
-  RequestHandler handler_;
-  std::unique_ptr<transport::Listeners> listeners_;
+  asio::steady_timer pool_timer_;
+  std::unique_ptr<store::Store> store_;
+  uint64_t pool_version_ = 0;
+  std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
+  std::unique_ptr<transport::Workers> workers_;
 };
 
 }  // namespace tandem::server

@@ -1,0 +1,85 @@
+#pragma once
+
+// What the proxy's phases share about one request (RFC 3261 §16), and the
+// contract of a phase.
+//
+// The pipeline runs the phases in a fixed order — sanity → host
+// authorization → authentication → routing → local service → forward — and
+// each phase returns what happens next. A phase never sends anything itself:
+// it fills the context and says Respond or Forward, and the proxy acts on it
+// in one place.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sip/message.h"
+#include "sip/uri.h"
+#include "transaction/interfaces.h"
+
+namespace tandem::proxy {
+
+using transaction::Destination;
+
+enum class Next : uint8_t {
+  Continue,  // the next phase runs
+  Respond,   // context.response says what to answer; nothing is forwarded
+  Forward,   // context.targets say where the request goes (the forward phase sends it)
+  Drop,      // nothing is sent (only for requests without a transaction, e.g. a stray ACK)
+};
+
+// The answer a phase decided on.
+struct LocalResponse {
+  uint16_t status = 500;
+  std::string reason;   // empty: the default reason phrase
+  std::string warning;  // text of a "Warning: 399 <fqdn>" header; empty: none
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (e.g. Unsupported)
+};
+
+// One branch of the forwarded request (§16.5, §16.6).
+struct Target {
+  Destination destination;
+  std::string request_uri;  // empty: the Request-URI is left as received
+};
+
+struct RequestContext {
+  RequestContext(const sip::Message& message, const Destination& from) : request(message), source(from) {}
+
+  const sip::Message& request;
+  Destination source;
+  sip::Uri request_uri;  // parsed by the sanity phase
+
+  // Route processing (§16.4): Route values naming this proxy, removed when
+  // the request is forwarded (views into `request`).
+  std::vector<std::string_view> own_routes;
+  // The request was routed to us by a Route (a dialog we record-routed):
+  // after our entries are removed it goes where the Request-URI or the next
+  // Route says, without the routing rule.
+  bool routed_to_us = false;
+  // Strict-router compatibility (§16.4): the Request-URI named us, and the
+  // last Route value becomes the Request-URI.
+  std::string strict_request_uri;
+  std::string_view strict_route;  // the Route value taken (removed when forwarding)
+
+  LocalResponse response;
+  std::vector<Target> targets;
+  bool record_route = true;
+
+  Next respond(uint16_t status, std::string_view warning = {}) {
+    response.status = status;
+    response.warning = std::string(warning);
+    return Next::Respond;
+  }
+};
+
+class Phase {
+ public:
+  virtual ~Phase() = default;
+  virtual std::string_view name() const = 0;
+  virtual Next run(RequestContext& context) = 0;
+};
+
+}  // namespace tandem::proxy

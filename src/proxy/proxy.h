@@ -1,0 +1,139 @@
+#pragma once
+
+// The stateful proxy (RFC 3261 §16): the transaction user of one event loop.
+//
+// A request that starts a server transaction runs through the phases in a
+// fixed order; the outcome is a local response, or one client transaction
+// per target (a parallel fork when there are several). Responses come back
+// through §16.7: provisional ones are forwarded at once (but 100), every 2xx
+// is forwarded, 6xx and 2xx to INVITE cancel the other branches, and once
+// every branch is final the best final response is forwarded. ACKs of 2xx
+// and stray 2xx to INVITE are forwarded statelessly. CANCEL is answered 200
+// and propagated to the branches that have had a provisional response (§9.1,
+// §16.10).
+//
+// One Proxy per event loop: it owns that loop's TransactionTable; nothing is
+// shared with other loops but the immutable routing snapshot.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/context.h"
+#include "proxy/identity.h"
+#include "proxy/routing.h"
+#include "proxy/sanity.h"
+#include "transaction/transaction_table.h"
+
+namespace tandem::proxy {
+
+struct ProxySettings {
+  uint32_t worker = 0;  // this loop's index, written into our branches
+  transaction::TimerConfig timers;
+};
+
+// Counters for logs, benchmarks and the admin API.
+struct ProxyStats {
+  uint64_t requests = 0;
+  uint64_t forwarded = 0;
+  uint64_t local_responses = 0;
+  uint64_t stateless_forwards = 0;
+};
+
+class Proxy final : public transaction::TransactionUser {
+ public:
+  Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySettings settings,
+        transaction::TimePoint now);
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+  ~Proxy() override;
+
+  // A message from the transport that passed sip::validateRequest (requests)
+  // or parsed (responses).
+  void onIncoming(transaction::Incoming&& incoming, transaction::TimePoint now);
+  // A timer tick (one wheel tick while !idle()).
+  void advanceTo(transaction::TimePoint now) { table_.advanceTo(now); }
+  bool idle() const { return table_.idle(); }
+  // An asynchronous send failure the transport reports later (a TCP connect
+  // that failed): every branch still waiting on that destination ends as 503.
+  void onDestinationFailed(const Destination& destination);
+  // New pool settings; requests already in progress keep the old snapshot.
+  void setRouting(RoutingSnapshotPtr snapshot) { routing_ = std::move(snapshot); }
+
+  const ProxyStats& stats() const { return stats_; }
+  transaction::TransactionTable& table() { return table_; }
+
+  // transaction::TransactionUser
+  void onRequest(transaction::ServerId id, const sip::Message& request, const Destination& source) override;
+  void onAck(const sip::Message& ack, const Destination& source,
+             std::optional<transaction::ServerId> invite) override;
+  void onResponse(transaction::ClientId id, const sip::Message& response) override;
+  void onStrayResponse(const sip::Message& response, const Destination& source) override;
+  void onTimeout(transaction::ClientId id) override;
+  void onTimeout(transaction::ServerId id) override;
+  void onTransportError(transaction::ClientId id, transaction::SendError error) override;
+  void onTransportError(transaction::ServerId id, transaction::SendError error) override;
+  void onTerminated(transaction::ClientId id) override;
+  void onTerminated(transaction::ServerId id) override;
+
+ private:
+  struct Branch {
+    transaction::ClientId client;
+    Destination destination;
+    int final_status = 0;       // 0 while no final response
+    bool provisional = false;   // a 1xx came (a CANCEL may be sent, §9.1)
+    bool cancel_wanted = false; // CANCEL once a 1xx comes
+    bool cancelled = false;     // CANCEL sent
+    bool live = true;           // the client transaction exists
+  };
+  // The response context of one forwarded request (§16.7).
+  struct ResponseContext {
+    transaction::ServerId server;
+    sip::Method method = sip::Method::Unknown;
+    std::vector<Branch> branches;
+    bool final_sent = false;
+    bool cancelled = false;       // a CANCEL came from upstream
+    int best_status = 0;          // of the best final response kept so far
+    std::string best_response;    // its bytes, our Via popped; empty: synthesize best_status
+    std::string best_warning;
+  };
+  static uint64_t key(transaction::TransactionId id) { return (uint64_t{id.generation} << 32) | id.index; }
+
+  // The phases in their fixed order. Host authorization and authentication
+  // are empty slots until the federation and registrar issues fill them; the
+  // forward phase is forward() below, acting on the targets routing chose.
+  enum Slot : size_t { kSanity, kHostAuthorization, kAuthentication, kRouting, kLocalService, kSlots };
+  Next runPipeline(RequestContext& context, size_t last_slot = kLocalService);
+  void respondLocally(transaction::ServerId id, const sip::Message& request, const LocalResponse& response);
+  void forward(transaction::ServerId id, RequestContext& context);
+  void cancelBranches(ResponseContext& response_context);
+  void sendCancel(Branch& branch);
+  void branchFinal(ResponseContext& response_context, Branch& branch, int status, std::string bytes,
+                   std::string warning);
+  void maybeFinish(ResponseContext& response_context);
+  void relayUpstream(transaction::ServerId id, const sip::Message& response);
+  void forwardStateless(const sip::Message& request, const Destination& source);
+  void forwardStrayResponse(const sip::Message& response);
+  std::string localTag();
+  std::pair<ResponseContext*, Branch*> branchOf(transaction::ClientId id);
+
+  transaction::Sender& sender_;
+  const LocalIdentity& identity_;
+  ProxySettings settings_;
+  RoutingSnapshotPtr routing_;
+  SanityPhase sanity_;
+  RoutingPhase routing_phase_;
+  LocalServicePhase local_service_;
+  std::array<Phase*, kSlots> phases_{};
+  transaction::TransactionTable table_;
+  std::unordered_map<uint64_t, ResponseContext> contexts_;      // by server transaction
+  std::unordered_map<uint64_t, transaction::ServerId> owners_;  // client transaction -> server transaction
+  uint64_t sequence_ = 0;
+  ProxyStats stats_;
+};
+
+}  // namespace tandem::proxy

@@ -1,0 +1,85 @@
+#pragma once
+
+// The routing phase: route processing (RFC 3261 §16.4) and target
+// determination (§16.5) by the static routes of the pool (federation.md §2.1).
+//
+//   1. Route values naming this server are taken off (loose routing); a
+//      Request-URI naming us is replaced by the last Route value
+//      (strict-router compatibility).
+//   2. A Route left: the request goes to its top value.
+//   3. We were named by a Route (a dialog we record-routed) and none is left:
+//      the request goes to its Request-URI.
+//   4. A request for this server itself (no user part): local service.
+//   5. The first static route matching the Request-URI (user "*" or exact,
+//      domain exact, phone_uri): the route's next hop, Request-URI unchanged
+//      unless replace_host.
+//   6. Nothing matches: 404, final.
+//
+// Next hops are IP literals here; FQDN next hops and the user directory arrive
+// with the federation and registrar issues.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/context.h"
+#include "proxy/identity.h"
+
+namespace tandem::proxy {
+
+struct StaticRoute {
+  std::string user;    // "*" or an exact user part
+  std::string domain;  // exact (case-insensitive); sub-domains are not implied
+  bool phone_uri = false;
+  std::string next_hop;  // as configured: an IP literal (or an FQDN, refused with 503 until DNS lands)
+  uint16_t port = 5060;
+  transport::TransportKind transport = transport::TransportKind::Udp;
+  bool replace_host = false;
+};
+
+// The routing settings one request is decided with; replaced as a whole when
+// the pool changes (the old snapshot lives on with the requests using it).
+struct RoutingSnapshot {
+  std::vector<std::string> domains;
+  std::vector<StaticRoute> routes;
+};
+using RoutingSnapshotPtr = std::shared_ptr<const RoutingSnapshot>;
+
+// The first route whose key matches `uri` (§2.1: one route per matching URI).
+const StaticRoute* matchRoute(const RoutingSnapshot& snapshot, const sip::Uri& uri);
+// Where a SIP URI points: an IP host, its port (default by transport) and
+// its transport parameter (UDP by default). nullopt for host names.
+std::optional<Destination> uriDestination(const sip::Uri& uri);
+
+class RoutingPhase final : public Phase {
+ public:
+  RoutingPhase(const LocalIdentity& identity, const RoutingSnapshotPtr& snapshot)
+      : identity_(identity), snapshot_(snapshot) {}
+  std::string_view name() const override { return "routing"; }
+  Next run(RequestContext& context) override;
+
+ private:
+  void takeOwnRoutes(RequestContext& context) const;
+  Next toUri(RequestContext& context, const sip::Uri& uri, std::string_view what) const;
+  Next byStaticRoute(RequestContext& context) const;
+
+  const LocalIdentity& identity_;
+  const RoutingSnapshotPtr& snapshot_;  // owned by the proxy, swapped on pool change
+};
+
+// The local-service phase: requests addressed to this server itself.
+// OPTIONS is answered 200 (a health check for load balancers and peers);
+// the registrar, presence and IM services plug in here in later issues.
+class LocalServicePhase final : public Phase {
+ public:
+  explicit LocalServicePhase(const LocalIdentity& identity) : identity_(identity) {}
+  std::string_view name() const override { return "local service"; }
+  Next run(RequestContext& context) override;
+
+  static constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, SUBSCRIBE, NOTIFY";
+
+ private:
+  const LocalIdentity& identity_;
+};
+
+}  // namespace tandem::proxy

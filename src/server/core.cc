@@ -1,0 +1,147 @@
+#include "server/core.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "sip/headers.h"
+#include "sip/validate.h"
+
+namespace tandem::server {
+namespace {
+
+constexpr std::chrono::milliseconds kTick{10};
+
+transaction::Destination toTransaction(const transport::Destination& d) {
+  return {d.endpoint, d.transport, d.connection};
+}
+
+transaction::SendError toTransaction(transport::SendError error) {
+  switch (error) {
+    case transport::SendError::TooLarge:
+      return transaction::SendError::TooLarge;
+    case transport::SendError::ConnectionClosed:
+    case transport::SendError::ConnectFailed:
+    case transport::SendError::ConnectTimeout:
+      return transaction::SendError::ConnectionClosed;
+    default:
+      return transaction::SendError::Failed;
+  }
+}
+
+// RFC 3261 §18.2.2 / RFC 3581: where responses to a UDP request go.
+std::optional<transaction::Destination> replyTo(const transport::InboundMessage& in) {
+  if (transport::isStream(in.transport)) {
+    return std::nullopt;  // the connection it came on: the source
+  }
+  const transport::Endpoint to = replyEndpoint(in);
+  if (to == in.source) {
+    return std::nullopt;
+  }
+  return transaction::Destination{to, in.transport, std::nullopt};
+}
+
+}  // namespace
+
+std::optional<size_t> workerOfBranch(std::string_view branch) {
+  constexpr std::string_view kPrefix = "z9hG4bK-T";
+  if (branch.substr(0, kPrefix.size()) != kPrefix) {
+    return std::nullopt;
+  }
+  size_t worker = 0;
+  const std::string_view digits = branch.substr(kPrefix.size());
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), worker, 16);
+  if (ec != std::errc() || end == digits.data() + digits.size() || *end != '.') {
+    return std::nullopt;
+  }
+  return worker;
+}
+
+Status<transaction::SendError> Core::EgressSender::send(std::string_view bytes, const transaction::Destination& to) {
+  const auto sent = egress_.send(bytes, transport::Destination{to.endpoint, to.transport, to.connection});
+  if (!sent.ok()) {
+    return fail(toTransaction(sent.error()));
+  }
+  return {};
+}
+
+Core::Core(transport::Worker& worker, std::string fqdn, Handoff handoff)
+    : worker_(worker),
+      handoff_(std::move(handoff)),
+      sender_(worker.egress()),
+      identity_(fqdn, {}),
+      proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), {}}, now()),
+      stateless_(fqdn) {
+  worker_.egress().onSendFailed([this](const transport::Destination& to, transport::SendError error, uint64_t) {
+    spdlog::info("send to {} {} failed: {}", transport::transportName(to.transport), transport::toString(to.endpoint),
+                 transport::describe(error));
+    proxy_.onDestinationFailed(toTransaction(to));
+    armTick();
+  });
+}
+
+Core::~Core() = default;
+
+void Core::start(const std::vector<transport::BoundListener>& bound) {
+  tick_.emplace(worker_.io());
+  std::vector<proxy::LocalAddress> addresses;
+  for (const transport::BoundListener& listener : bound) {
+    addresses.push_back({listener.spec.transport, listener.endpoint});
+  }
+  identity_.setAddresses(std::move(addresses));
+  identity_.setSourceResolver([this](transport::TransportKind kind, const transport::Endpoint& remote) {
+    return worker_.egress().localEndpoint(kind, remote);
+  });
+}
+
+void Core::onMessage(transport::InboundMessage&& in) {
+  const sip::Message& message = in.message;
+  if (message.isResponse()) {
+    if (sip::validateResponse(message).ok()) {
+      const auto via = sip::parseVia(*message.values(sip::HeaderId::Via).begin());
+      const auto owner = via.ok() ? workerOfBranch(via->branch) : std::nullopt;
+      transaction::Incoming incoming{std::move(in.message), {in.source, in.transport, in.connection}, std::nullopt};
+      if (owner && *owner != worker_.index()) {
+        handoff_(*owner, std::move(incoming));
+        return;
+      }
+      deliver(std::move(incoming));
+    }
+    return;  // invalid responses are dropped (§16.7 would need a valid Via to forward)
+  }
+  if (message.method() != sip::Method::Ack && !sip::validateRequest(message).ok()) {
+    stateless_.onMessage(std::move(in));  // answers with the error's status and a Warning
+    return;
+  }
+  if (message.method() == sip::Method::Ack && !sip::validateRequest(message).ok()) {
+    return;  // a malformed ACK is never answered
+  }
+  const auto reply_to = replyTo(in);
+  deliver(transaction::Incoming{std::move(in.message), {in.source, in.transport, in.connection}, reply_to});
+}
+
+void Core::deliver(transaction::Incoming&& incoming) {
+  proxy_.onIncoming(std::move(incoming), now());
+  armTick();
+}
+
+void Core::onMalformed(const transport::MalformedInput& in) { stateless_.onMalformed(in); }
+
+void Core::armTick() {
+  if (ticking_ || proxy_.idle() || !tick_) {
+    return;
+  }
+  ticking_ = true;
+  tick_->expires_after(kTick);
+  tick_->async_wait([this](const asio::error_code& ec) {
+    ticking_ = false;
+    if (ec) {
+      return;
+    }
+    proxy_.advanceTo(now());
+    armTick();
+  });
+}
+
+}  // namespace tandem::server
