@@ -19,6 +19,7 @@ build: setup
 
 run: build
 	mkdir -p var
+	build/bin/tandemctl --config examples/server.toml pool apply examples/pool.toml
 	build/bin/tandemd --config examples/server.toml
 
 test: setup fuzz-smoke unit-test
