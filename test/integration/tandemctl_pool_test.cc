@@ -83,12 +83,12 @@ const std::string kPool = R"(domains = ["example.com"]
 [[routes]]
 user = "*"
 domain = "example.com"
-next_hop = "10.0.0.5"
+next_hop = "127.0.0.2"
 transport = "tcp"
 port = 5060
 
 [[authorized_hosts]]
-host = "10.0.0.5"
+host = "127.0.0.2"
 throttle_as_server = true
 treat_as_authenticated = true
 
@@ -132,8 +132,8 @@ TEST_F(TandemctlPoolTest, ApplyPrintsTheChangesThenNoChanges) {
   const std::string pool = write("pool.toml", kPool);
   EXPECT_EQ(ok({"pool", "apply", pool}),
             "domain added: example.com\n"
-            "route added: *@example.com -> tcp 10.0.0.5:5060\n"
-            "host added: 10.0.0.5 [throttle-as-server, treat-as-authenticated]\n"
+            "route added: *@example.com -> tcp 127.0.0.2:5060\n"
+            "host added: 127.0.0.2 [throttle-as-server, treat-as-authenticated]\n"
             "user added: sip:alice@example.com\n");
   EXPECT_EQ(ok({"pool", "apply", pool}), "no changes\n");
   // The repository's example applies too.
