@@ -30,6 +30,16 @@ class LocalIdentity {
   // The addresses are known once the listeners are bound.
   void setAddresses(std::vector<LocalAddress> addresses) { addresses_ = std::move(addresses); }
   void setSourceResolver(SourceResolver resolver) { resolver_ = std::move(resolver); }
+  // RFC 3261 §18.1.1: the transport a request of `size` bytes actually goes
+  // over (UDP above the MTU limit becomes TCP where a TCP connection can
+  // reach the next hop). Without a chooser the requested one is used.
+  using TransportChooser = std::function<transport::TransportKind(size_t size, transport::TransportKind requested,
+                                                                  const transport::Endpoint& remote)>;
+  void setTransportChooser(TransportChooser chooser) { chooser_ = std::move(chooser); }
+  transport::TransportKind chooseTransport(size_t size, transport::TransportKind requested,
+                                           const transport::Endpoint& remote) const {
+    return chooser_ ? chooser_(size, requested, remote) : requested;
+  }
 
   const std::string& fqdn() const { return fqdn_; }
   // `host` (a URI or Via host, IPv6 with brackets) and `port` (0: the
@@ -45,6 +55,7 @@ class LocalIdentity {
   std::string fqdn_;
   std::vector<LocalAddress> addresses_;
   SourceResolver resolver_;
+  TransportChooser chooser_;
 };
 
 // "127.0.0.1:5060" or "[::1]:5060" for a Via sent-by or a URI host:port.

@@ -165,7 +165,13 @@ void Proxy::forward(ServerId id, RequestContext& context) {
   response_context.server = id;
   response_context.method = request.method();
   const uint64_t loop_hash = loopHash(request);
-  for (const Target& target : context.targets) {
+  // What the forwarded copy adds: our Via, up to two Record-Routes,
+  // received/rport (§18.1.1 counts the message as it will be sent).
+  constexpr size_t kAddedBytes = 320;
+  for (Target& target : context.targets) {
+    target.destination.transport = identity_.chooseTransport(request.raw().size() + kAddedBytes,
+                                                             target.destination.transport,
+                                                             target.destination.endpoint);
     ForwardSpec spec;
     spec.target = &target;
     spec.branch = makeBranch(settings_.worker, ++sequence_, loop_hash);

@@ -93,6 +93,10 @@ void Core::start(const std::vector<transport::BoundListener>& bound) {
   identity_.setSourceResolver([this](transport::TransportKind kind, const transport::Endpoint& remote) {
     return worker_.egress().localEndpoint(kind, remote);
   });
+  identity_.setTransportChooser(
+      [this](size_t size, transport::TransportKind requested, const transport::Endpoint& remote) {
+        return worker_.egress().chooseTransport(size, requested, remote);
+      });
 }
 
 void Core::onMessage(transport::InboundMessage&& in) {

@@ -116,6 +116,23 @@ TEST_F(ProxyTest, ForwardsByStaticRouteWithViaRecordRouteAndMaxForwards) {
   EXPECT_EQ(out.count(sip::HeaderId::RecordRoute), 1u);
 }
 
+TEST_F(ProxyTest, ALargeRequestGoesOverTcpWhenUdpWasAsked) {
+  // RFC 3261 §18.1.1: above the MTU limit a request goes over a congestion-
+  // controlled transport; the Via must name the transport actually used.
+  identity_.setTransportChooser([](size_t size, TransportKind requested, const transport::Endpoint&) {
+    return size > 1300 && requested == TransportKind::Udp ? TransportKind::Tcp : requested;
+  });
+  std::string big = request("MESSAGE", "sip:bob@example.com");
+  big.replace(big.find("Content-Length: 0"), 17, "Content-Length: 1400");
+  big += std::string(1400, 'x');
+  receive(big);
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(sender_.sent[0].to.transport, TransportKind::Tcp);
+  EXPECT_EQ(last().find(sip::HeaderId::Via)->value.substr(0, 11), "SIP/2.0/TCP");
+  receive(request("MESSAGE", "sip:bob@example.com", {}, "z9hG4bKsmall"));
+  EXPECT_EQ(sender_.sent.back().to.transport, TransportKind::Udp);
+}
+
 TEST_F(ProxyTest, RelaysTheResponseUpstreamWithoutOurVia) {
   receive(request("MESSAGE", "sip:bob@example.com"));
   const std::string forwarded = sender_.sent[0].bytes;
