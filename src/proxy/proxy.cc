@@ -82,6 +82,14 @@ Proxy::Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySe
 
 Proxy::~Proxy() = default;
 
+size_t Proxy::pending() const {
+  size_t n = 0;
+  for (const auto& [server_key, response_context] : contexts_) {
+    n += response_context.final_sent ? 0 : 1;
+  }
+  return n;
+}
+
 void Proxy::onIncoming(transaction::Incoming&& incoming, transaction::TimePoint now) {
   table_.advanceTo(now);
   const auto status = table_.onMessage(std::move(incoming));
@@ -142,6 +150,12 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
     return;
   }
   RequestContext context(request, source);
+  if (draining_) {
+    context.response.headers.emplace_back("Retry-After", "5");
+    context.respond(503, "The server is stopping");
+    respondLocally(id, request, context.response);
+    return;
+  }
   switch (runPipeline(context)) {
     case Next::Respond:
       respondLocally(id, request, context.response);

@@ -65,6 +65,13 @@ class Proxy final : public transaction::TransactionUser {
   void setRouting(RoutingSnapshotPtr snapshot) { routing_ = std::move(snapshot); }
 
   const ProxyStats& stats() const { return stats_; }
+  // Graceful stop: requests that would start a new server transaction are
+  // answered 503 with a Warning (retransmissions of requests under way are
+  // still absorbed by their transactions; ACK and CANCEL still pass).
+  void setDraining() { draining_ = true; }
+  // Forwarded requests still waiting for their final response (what a
+  // graceful stop waits for).
+  size_t pending() const;
   transaction::TransactionTable& table() { return table_; }
 
   // transaction::TransactionUser
@@ -133,6 +140,7 @@ class Proxy final : public transaction::TransactionUser {
   std::unordered_map<uint64_t, ResponseContext> contexts_;      // by server transaction
   std::unordered_map<uint64_t, transaction::ServerId> owners_;  // client transaction -> server transaction
   uint64_t sequence_ = 0;
+  bool draining_ = false;
   ProxyStats stats_;
 };
 

@@ -128,6 +128,19 @@ void Core::onMessage(transport::InboundMessage&& in) {
 void Core::deliver(transaction::Incoming&& incoming) {
   proxy_.onIncoming(std::move(incoming), now());
   armTick();
+  updateDrained();
+}
+
+void Core::beginDrain() {
+  draining_ = true;
+  proxy_.setDraining();
+  updateDrained();
+}
+
+void Core::updateDrained() {
+  if (draining_) {
+    drained_.store(proxy_.pending() == 0, std::memory_order_release);
+  }
 }
 
 void Core::onMalformed(const transport::MalformedInput& in) { stateless_.onMalformed(in); }
@@ -145,6 +158,7 @@ void Core::armTick() {
     }
     proxy_.advanceTo(now());
     armTick();
+    updateDrained();
   });
 }
 

@@ -15,6 +15,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +50,13 @@ class Core final : public transport::MessageHandler {
 
   const proxy::ProxyStats& stats() const { return proxy_.stats(); }
 
+  // Graceful stop (on the worker's thread): new requests are refused with
+  // 503 and a Warning; transactions already under way go on. drained() is
+  // readable from any thread: true once nothing forwarded is waiting for its
+  // final response.
+  void beginDrain();
+  bool drained() const { return drained_.load(std::memory_order_acquire); }
+
  private:
   class EgressSender final : public transaction::Sender {
    public:
@@ -72,6 +80,9 @@ class Core final : public transport::MessageHandler {
   // gone before the cores, and a timer must not outlive its loop.
   std::optional<asio::steady_timer> tick_;
   bool ticking_ = false;
+  bool draining_ = false;
+  std::atomic<bool> drained_{false};
+  void updateDrained();
 };
 
 // The worker a branch we wrote names ("z9hG4bK-T<worker>."); nullopt for

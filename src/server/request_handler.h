@@ -34,9 +34,12 @@ class RequestHandler final : public transport::MessageHandler {
   void onMessage(transport::InboundMessage&& in) override;
   void onMalformed(const transport::MalformedInput& in) override;
 
+ // Answers `in` with `status` and Warning: 399 <fqdn> "<text>" (e.g. 503
+  // while the server stops).
+  void answerWithWarning(const transport::InboundMessage& in, int status, std::string_view text);
+
  private:
   void answer(const transport::InboundMessage& in, int status, std::span<const sip::HeaderPair> extra = {});
-  void answerWithWarning(const transport::InboundMessage& in, int status, std::string_view text);
   void answerOptions(const transport::InboundMessage& in);
 
   std::string fqdn_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -10,6 +11,8 @@ namespace tandem::server {
 namespace {
 
 constexpr std::chrono::milliseconds kPoolPoll{500};
+constexpr std::chrono::seconds kDrainLimit{5};
+constexpr std::chrono::milliseconds kDrainPoll{50};
 
 transport::TransportKind toTransportKind(config::Transport transport) {
   switch (transport) {
@@ -77,7 +80,7 @@ proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
 }
 
 Server::Server(const config::ServerConfig& config)
-    : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_) {}
+    : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_), drain_timer_(io_) {}
 
 Server::~Server() {
   if (workers_) {
@@ -192,10 +195,31 @@ void Server::onSignal(int signal) {
     waitForSignal();
     return;
   }
-  spdlog::info("stopping ({})", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("stopping ({}): refusing new requests, finishing those under way", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   asio::error_code ignored;
   signals_.cancel(ignored);
   pool_timer_.cancel();
+  for (size_t i = 0; i < cores_.size(); ++i) {
+    Core* core = cores_[i].get();
+    workers_->post(i, [core]() { core->beginDrain(); });
+  }
+  drainThenStop(std::chrono::steady_clock::now() + kDrainLimit);
+}
+
+void Server::drainThenStop(std::chrono::steady_clock::time_point deadline) {
+  const bool drained = std::all_of(cores_.begin(), cores_.end(), [](const auto& core) { return core->drained(); });
+  if (drained || std::chrono::steady_clock::now() >= deadline) {
+    if (!drained) {
+      spdlog::warn("stopping with requests still waiting for a final response ({} s limit)", kDrainLimit.count());
+    }
+    return;  // nothing left on the main loop: run() returns and the workers stop
+  }
+  drain_timer_.expires_after(kDrainPoll);
+  drain_timer_.async_wait([this, deadline](const asio::error_code& ec) {
+    if (!ec) {
+      drainThenStop(deadline);
+    }
+  });
 }
 
 }  // namespace tandem::server

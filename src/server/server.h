@@ -7,6 +7,10 @@
 //   auto server = Server::create(config);   // opens the store and every connection, or fails naming it
 //   return (*server)->run();                // until SIGTERM / SIGINT; SIGHUP: reload the pool now
 //
+// SIGTERM / SIGINT stop gracefully: new requests get 503, forwarded requests
+// already under way get their final responses (for at most 5 s), then the
+// loops stop and tandemd exits 0.
+//
 // The main thread runs its own small loop for signals and for watching the
 // store: the pool's change counter is read every 500 ms (off the worker
 // loops), and a changed pool is loaded and handed to every worker as a new
@@ -50,11 +54,13 @@ class Server {
   void onSignal(int signal);
   void watchPool();
   void reloadPool(bool force);
+  void drainThenStop(std::chrono::steady_clock::time_point deadline);
 
   config::ServerConfig config_;
   asio::io_context io_;  // the main thread's loop: signals and the store watch
   asio::signal_set signals_;
   asio::steady_timer pool_timer_;
+  asio::steady_timer drain_timer_;
   std::unique_ptr<store::Store> store_;
   uint64_t pool_version_ = 0;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers

@@ -80,7 +80,8 @@ class ProxyTest : public ::testing::Test {
   // SIPp as the UAS, in the background, for `calls` calls.
   std::unique_ptr<Process> startUas(const std::string& scenario, const std::string& transport, uint16_t port,
                                     int calls, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv{"sipp", "-sf", kScenarios + "/" + scenario, "-i", kUas, "-p", std::to_string(port),
+    const std::string file = scenario.front() == '/' ? scenario : kScenarios + "/" + scenario;
+    std::vector<std::string> argv{"sipp", "-sf", file, "-i", kUas, "-p", std::to_string(port),
                                   "-t", transport, "-m", std::to_string(calls), "-timeout", "60s", "-timeout_error",
                                   "-nostdin", "-trace_err"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -104,7 +105,7 @@ class ProxyTest : public ::testing::Test {
 
   // A UAS run to completion: its exit status.
   int finish(Process& uas) {
-    const auto status = uas.wait(milliseconds(30000));
+    const auto status = uas.wait(milliseconds(60000));
     return status.value_or(-1);
   }
 
@@ -165,7 +166,12 @@ TEST_F(ProxyTest, UdpInTcpOutWithDoubleRecordRoute) {
 TEST_F(ProxyTest, EveryTransactionCompletesUnderTenPercentUdpLoss) {
   const uint16_t uas_port = freePort(kUas);
   routeTo("example.com", kUas, uas_port, "udp");
-  auto uas = startUas("proxy_message_uas.xml", "u1", uas_port, 30, {"-lost", "10"});
+  // Under loss the UAS must answer retransmissions for as long as the proxy's
+  // client transaction sends them (timer E at 0.5, 1.5, 3.5, 7.5, 11.5 s ...):
+  // a copy of the UAS that stays in each call for 16 s.
+  std::string lingering = readFile(kScenarios + "/proxy_message_uas.xml");
+  lingering.replace(lingering.find("<pause milliseconds=\"4000\"/>"), 28, "<pause milliseconds=\"16000\"/>");
+  auto uas = startUas(dir_.write("uas_lossy.xml", lingering).string(), "u1", uas_port, 30, {"-lost", "10"});
   EXPECT_EQ(uac("proxy_message_uac.xml", "u1", 30, {"-lost", "10"}), 0) << diagnostics();
   EXPECT_EQ(finish(*uas), 0) << diagnostics();
 }
@@ -175,6 +181,22 @@ TEST_F(ProxyTest, CancelOfARingingInviteReachesTheUasAndEndsWith487) {
   routeTo("example.com", kUas, uas_port, "udp");
   auto uas = startUas("proxy_cancel_uas.xml", "u1", uas_port, 3);
   EXPECT_EQ(uac("proxy_cancel_uac.xml", "u1", 3), 0) << diagnostics();
+  EXPECT_EQ(finish(*uas), 0) << diagnostics();
+}
+
+TEST_F(ProxyTest, SigtermFinishesTheTransactionsUnderWayThenExitsZero) {
+  const uint16_t uas_port = freePort(kUas);
+  routeTo("example.com", kUas, uas_port, "udp");
+  auto uas = startUas("proxy_message_uas_slow.xml", "u1", uas_port, 1);
+  Process uac({"sipp", "-sf", kScenarios + "/proxy_message_uac.xml", "-s", "bob", "-i", kUac, "-p",
+               std::to_string(freePort(kUac)), "-t", "u1", "-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin",
+               kServer + ":" + std::to_string(port_)},
+              dir_.path(), dir_.path() / "uac.out", dir_.path() / "uac.err");
+  ASSERT_TRUE(eventually([&] { return log().find("forwarded to udp") != std::string::npos; })) << diagnostics();
+  tandemd_->signal(SIGTERM);  // while the UAS still holds its 200
+  EXPECT_EQ(uac.wait(milliseconds(20000)), 0) << readFile(dir_.path() / "uac.out") << diagnostics();
+  EXPECT_EQ(tandemd_->wait(milliseconds(10000)), 0) << log();
+  EXPECT_NE(log().find("finishing those under way"), std::string::npos) << log();
   EXPECT_EQ(finish(*uas), 0) << diagnostics();
 }
 

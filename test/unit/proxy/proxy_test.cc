@@ -273,6 +273,21 @@ TEST_F(ProxyTest, CancelReachesTheBranchAfterItsProvisionalAndEndsWith487) {
   EXPECT_TRUE(relayed_487);
 }
 
+TEST_F(ProxyTest, WhileDrainingNewRequestsGet503AndTransactionsUnderWayFinish) {
+  receive(request("MESSAGE", "sip:bob@example.com"));
+  const std::string forwarded = sender_.sent[0].bytes;
+  EXPECT_EQ(proxy_.pending(), 1u);
+  proxy_.setDraining();
+  receive(request("MESSAGE", "sip:bob@example.com", {}, "z9hG4bKnew"));
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  EXPECT_EQ(last().find("Retry-After")->value, "5");
+  receive(request("MESSAGE", "sip:bob@example.com"));  // a retransmission: absorbed, not refused
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  receive(responseTo(forwarded, 200), peer("127.0.0.20", 5080));
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 200 OK");
+  EXPECT_EQ(proxy_.pending(), 0u);
+}
+
 TEST_F(ProxyTest, CancelOfAnUnknownInviteIs481) {
   receive(request("CANCEL", "sip:bob@example.com", {}, "z9hG4bKnone"));
   EXPECT_EQ(lastStartLine(), "SIP/2.0 481 Call/Transaction Does Not Exist");
