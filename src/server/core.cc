@@ -59,6 +59,10 @@ std::optional<size_t> workerOfBranch(std::string_view branch) {
 }
 
 Status<transaction::SendError> Core::EgressSender::send(std::string_view bytes, const transaction::Destination& to) {
+  if (spdlog::should_log(spdlog::level::debug)) {  // full traces: [log] level = "debug"
+    spdlog::debug("send {} {} ({} bytes):\n{}", transport::transportName(to.transport),
+                  transport::toString(to.endpoint), bytes.size(), bytes);
+  }
   const auto sent = egress_.send(bytes, transport::Destination{to.endpoint, to.transport, to.connection});
   if (!sent.ok()) {
     return fail(toTransaction(sent.error()));
@@ -101,6 +105,10 @@ void Core::start(const std::vector<transport::BoundListener>& bound) {
 
 void Core::onMessage(transport::InboundMessage&& in) {
   const sip::Message& message = in.message;
+  if (spdlog::should_log(spdlog::level::debug)) {  // full traces: [log] level = "debug"
+    spdlog::debug("recv {} {} ({} bytes):\n{}", transport::transportName(in.transport),
+                  transport::toString(in.source), message.raw().size(), message.raw());
+  }
   if (message.isResponse()) {
     if (sip::validateResponse(message).ok()) {
       const auto via = sip::parseVia(*message.values(sip::HeaderId::Via).begin());

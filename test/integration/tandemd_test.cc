@@ -138,6 +138,10 @@ TEST_F(TandemdTest, OptionsAnswerListsCapabilitiesAndTagsTheTo) {
   EXPECT_NE(response.find("\r\nContent-Length: 0\r\n\r\n"), std::string::npos) << response;
   // One line per request at debug.
   EXPECT_NE(log().find("OPTIONS sip:lcs1.example.com"), std::string::npos) << log();
+  // Full message traces at debug, in and out.
+  EXPECT_TRUE(eventually([&] { return log().find("send udp 127.0.0.20:") != std::string::npos; })) << log();
+  EXPECT_NE(log().find("recv udp 127.0.0.20:"), std::string::npos) << log();
+  EXPECT_NE(log().find("\nOPTIONS sip:lcs1.example.com SIP/2.0\r\n"), std::string::npos) << log();
 }
 
 TEST_F(TandemdTest, MethodsNotServedYetAreAnsweredHonestly) {
