@@ -17,11 +17,12 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 5> kRootKeys = {"server", "connections", "tls", "limits", "log"};
+constexpr std::array<std::string_view, 6> kRootKeys = {"server", "connections", "tls", "limits", "log", "timers"};
 constexpr std::array<std::string_view, 5> kServerKeys = {"fqdn", "store", "admin", "pool_fqdn", "workers"};
 constexpr std::array<std::string_view, 3> kConnectionKeys = {"address", "transport", "port"};
 constexpr std::array<std::string_view, 4> kTlsKeys = {"certificate", "private_key", "trusted_roots", "fips"};
 constexpr std::array<std::string_view, 3> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections"};
+constexpr std::array<std::string_view, 3> kTimersKeys = {"t1", "t2", "t4"};
 constexpr std::array<std::string_view, 1> kLogKeys = {"level"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 constexpr std::array<std::string_view, 4> kTransportNames = {"udp", "tcp", "tls", "mtls"};
@@ -159,6 +160,7 @@ class Reader {
     readTls(table(root, "tls"));
     readLimits(table(root, "limits"));
     readLog(table(root, "log"));
+    readTimers(table(root, "timers"));
     checkConnections();
     checkTls();
     std::stable_sort(result_.findings.begin(), result_.findings.end(),
@@ -388,6 +390,21 @@ class Reader {
   int64_t bounded(const toml::table* table, std::string_view prefix, std::string_view key, int64_t fallback,
                   int64_t low, int64_t high) {
     return inRange(table, prefix, key, get<int64_t>(table, prefix, key), low, high).value_or(fallback);
+  }
+
+  // RFC 3261 §17.1.1.1 timers, in milliseconds.
+  void readTimers(const toml::table* timers) {
+    if (timers == nullptr) {
+      return;
+    }
+    checkKeys(*timers, "timers", kTimersKeys);
+    Timers& out = result_.config.timers;
+    out.t1 = std::chrono::milliseconds(bounded(timers, "timers", "t1", out.t1.count(), 50, 10000));
+    out.t2 = std::chrono::milliseconds(bounded(timers, "timers", "t2", out.t2.count(), 500, 60000));
+    out.t4 = std::chrono::milliseconds(bounded(timers, "timers", "t4", out.t4.count(), 500, 60000));
+    if (out.t2 < out.t1) {
+      error(lineOfKey(timers, "t2"), "timers.t2", "must not be shorter than timers.t1");
+    }
   }
 
   void readLimits(const toml::table* limits) {

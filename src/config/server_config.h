@@ -63,6 +63,14 @@ struct Limits {
   size_t tcp_max_connections = 4096;           // accepted TCP connections held at once
 };
 
+// RFC 3261 §17.1.1.1: T1 (RTT estimate), T2 (longest retransmission
+// interval), T4 (longest time a message lives in the network).
+struct Timers {
+  std::chrono::milliseconds t1{500};
+  std::chrono::milliseconds t2{4000};
+  std::chrono::milliseconds t4{5000};
+};
+
 struct ServerConfig {
   std::filesystem::path file;  // the server file, absolute
   std::string fqdn;
@@ -70,6 +78,7 @@ struct ServerConfig {
   std::optional<HostPort> admin;  // nullopt: admin = "" (off)
   std::string pool_fqdn;          // empty: Standard Edition
   unsigned workers = 0;           // event loops (threads); 0: one per core
+  Timers timers;
   std::vector<Connection> connections;
   Tls tls;
   Limits limits;

@@ -70,12 +70,12 @@ Status<transaction::SendError> Core::EgressSender::send(std::string_view bytes, 
   return {};
 }
 
-Core::Core(transport::Worker& worker, std::string fqdn, Handoff handoff)
+Core::Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, Handoff handoff)
     : worker_(worker),
       handoff_(std::move(handoff)),
       sender_(worker.egress()),
       identity_(fqdn, {}),
-      proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), {}}, now()),
+      proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), timers}, now()),
       stateless_(fqdn) {
   worker_.egress().onSendFailed([this](const transport::Destination& to, transport::SendError error, uint64_t) {
     spdlog::info("send to {} {} failed: {}", transport::transportName(to.transport), transport::toString(to.endpoint),

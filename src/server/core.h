@@ -33,7 +33,7 @@ class Core final : public transport::MessageHandler {
   // Hands a response to the worker whose branch it carries.
   using Handoff = std::function<void(size_t worker, transaction::Incoming&& incoming)>;
 
-  Core(transport::Worker& worker, std::string fqdn, Handoff handoff);
+  Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, Handoff handoff);
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
   ~Core() override;

@@ -40,6 +40,15 @@ transport::TransportKind toTransportKind(config::RouteTransport transport) {
   return transport::TransportKind::Tcp;
 }
 
+transaction::TimerConfig transactionTimers(const config::Timers& timers) {
+  transaction::TimerConfig out;
+  out.t1 = timers.t1;
+  out.t2 = timers.t2;
+  out.t4 = timers.t4;
+  out.d = std::max(out.d, 64 * timers.t1);  // Timer D: > 32 s, and at least 64*T1 (§17.1.1.2)
+  return out;
+}
+
 size_t workerCount(const config::ServerConfig& config) {
   if (config.workers != 0) {
     return config.workers;
@@ -110,7 +119,7 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   };
   auto workers = transport::Workers::open(
       workerCount(config), specs, transportLimits(config.limits), [&](transport::Worker& worker) -> transport::MessageHandler& {
-        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, handoff));
+        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers), handoff));
         return *server->cores_.back();
       });
   if (!workers) {

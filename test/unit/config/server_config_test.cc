@@ -241,3 +241,63 @@ TEST(HostNameTest, Syntax) {
 
 }  // namespace
 }  // namespace tandem::config
+
+namespace tandem::config {
+namespace {
+
+TEST(ServerConfigTimersTest, DefaultsAreRfc3261s) {
+  const CheckResult result = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+)", "/etc/tandem/server.toml");
+  ASSERT_TRUE(result.findings.empty());
+  EXPECT_EQ(result.config.timers.t1.count(), 500);
+  EXPECT_EQ(result.config.timers.t2.count(), 4000);
+  EXPECT_EQ(result.config.timers.t4.count(), 5000);
+  EXPECT_EQ(result.config.workers, 0u);
+}
+
+TEST(ServerConfigTimersTest, TimersAndWorkersAreRead) {
+  const CheckResult result = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+workers = 3
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+[timers]
+t1 = 250
+t2 = 2000
+t4 = 3000
+)", "/etc/tandem/server.toml");
+  ASSERT_TRUE(result.findings.empty()) << result.findings.front().toString();
+  EXPECT_EQ(result.config.timers.t1.count(), 250);
+  EXPECT_EQ(result.config.timers.t2.count(), 2000);
+  EXPECT_EQ(result.config.timers.t4.count(), 3000);
+  EXPECT_EQ(result.config.workers, 3u);
+}
+
+TEST(ServerConfigTimersTest, T2ShorterThanT1IsAnErrorNamingTheKey) {
+  const CheckResult result = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+[timers]
+t1 = 2000
+t2 = 1000
+)", "/etc/tandem/server.toml");
+  ASSERT_TRUE(result.hasErrors());
+  EXPECT_NE(result.findings.front().toString().find("timers.t2"), std::string::npos)
+      << result.findings.front().toString();
+}
+
+}  // namespace
+}  // namespace tandem::config
