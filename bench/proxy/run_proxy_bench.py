@@ -381,12 +381,16 @@ class Sipp:
         achieved = None
         if len(dates) >= 2 and dates[-1] > dates[0]:
             achieved = (len(dates) - 1) / ((dates[-1] - dates[0]) / 1000.0)
-        first_error = None
+        first_error = sipp_error = None
         for f in d.glob("*_errors.log"):
-            m = re.search(r"^(SIP/2\.0 \d{3}[^\r\n]*)", f.read_text(errors="replace"), re.M)
+            text = f.read_text(errors="replace")
+            m = re.search(r"^(SIP/2\.0 \d{3}[^\r\n]*)", text, re.M)
             if m:
                 first_error = m.group(1).strip()
-                break
+            # SIPp's own complaints: "<date>\t<time>\t<epoch>: <what>"
+            m = re.search(r"^\d{4}-\d\d-\d\d\s+\S+\s+\S+:\s*(.+)$", text, re.M)
+            if m:
+                sipp_error = m.group(1).strip()[:200]
         created = num("OutgoingCall(C)")
         ok = num("SuccessfulCall(C)")
         failed = num("FailedCall(C)")
@@ -399,7 +403,7 @@ class Sipp:
             "p50_ms": percentile(rtts, 50), "p99_ms": percentile(rtts, 99),
             "mean_ms": round(sum(rtts) / len(rtts), 4) if rtts else None,
             "max_ms": rtts[-1] if rtts else None,
-            "first_unexpected": first_error, "dir": str(d),
+            "first_unexpected": first_error, "sipp_error": sipp_error, "dir": str(d),
         }
 
 
@@ -413,8 +417,12 @@ def clean(run, tolerance=0.95):
 def why_not_clean(run):
     if run["timed_out"]:
         return "SIPp did not finish in time"
+    if run.get("uas_died"):
+        return f"the SIPp UAS died ({run['uas_died']})"
     if run["failed"] or run["successful"] != run["count"]:
         extra = f", first unexpected: {run['first_unexpected']}" if run["first_unexpected"] else ""
+        if run.get("sipp_error"):
+            extra += f", SIPp: {run['sipp_error']}"
         return f"{run['successful']}/{run['count']} answered 200, {run['failed']} failed{extra}"
     if run["achieved_rate"] is None or run["achieved_rate"] < 0.95 * run["rate"]:
         return f"rate not reached ({run['achieved_rate']}/s of {run['rate']}/s)"
@@ -673,12 +681,23 @@ class Bench:
         run = self.uac(server, transport, rate, seconds)
         c1, u1, m1 = cpu_seconds(server.pids()), cpu_seconds(self.uas_pids()), machine_busy_seconds()
         run["server_cpu_s"] = round(c1 - c0, 3)
-        run["sipp_uas_cpu_s"] = round(u1 - u0, 3)
         run["cpu_s_per_10k"] = round((c1 - c0) / run["successful"] * 10000, 4) if run["successful"] else None
-        other = (m1 - m0) - (c1 - c0) - (u1 - u0) - run["sipp_uac_cpu_s"]
-        run["other_load_cpus"] = round(max(0.0, other) / run["wall_s"], 2)
-        run["clean"] = clean(run)
-        self.max_other_load = max(self.max_other_load, run["other_load_cpus"])
+        if self.uas.poll() is None:
+            run["sipp_uas_cpu_s"] = round(u1 - u0, 3)
+            other = (m1 - m0) - (c1 - c0) - (u1 - u0) - run["sipp_uac_cpu_s"]
+            run["other_load_cpus"] = round(max(0.0, other) / run["wall_s"], 2)
+            self.max_other_load = max(self.max_other_load, run["other_load_cpus"])
+        else:  # the UAS is gone: say why, and start another for what follows
+            err = (self.sipp.uas_dir / "uas.err").read_text(errors="replace").strip().splitlines()
+            run["uas_died"] = f"exit {self.uas.returncode}: {err[-1][:160] if err else 'no message'}"
+            run["sipp_uas_cpu_s"] = run["other_load_cpus"] = None
+            self.results["notes"].append(f"{server.name}/{transport} {rate}/s: the SIPp UAS died "
+                                         f"({run['uas_died']}); restarted")
+            log(f"SIPp UAS died: {run['uas_died']}; restarting it")
+            kill_group(self.uas, grace=1)
+            self.uas = self.sipp.start_uas(transport)
+            self.session_answered = 0
+        run["clean"] = clean(run) and not run.get("uas_died")
         return run
 
     def uas_pids(self):
@@ -686,15 +705,17 @@ class Bench:
 
     def limited_by(self, run):
         """Which side ran out of CPU in an unclean step."""
-        wall = run["wall_s"] or 1.0
-        sipp = (run["sipp_uac_cpu_s"] + run["sipp_uas_cpu_s"]) / wall
-        srv = run["server_cpu_s"] / wall
+        if run.get("uas_died"):
+            return f"the SIPp UAS died ({run['uas_died']})"
+        span = run["count"] / run["rate"]  # the step's nominal length: the load was offered over it
+        sipp = (run["sipp_uac_cpu_s"] + run["sipp_uas_cpu_s"]) / span
+        srv = run["server_cpu_s"] / span
         n_sipp, n_srv = cpu_count(self.args.sipp_cpus), cpu_count(self.args.server_cpus)
         if sipp >= 0.85 * n_sipp:
-            return f"SIPp ({sipp:.2f} of its {n_sipp} CPU busy)"
+            return f"SIPp: {sipp:.2f} of its {n_sipp} CPU"
         if srv >= 0.85 * n_srv:
-            return f"server ({srv:.2f} of its {n_srv} CPU busy)"
-        return f"neither CPU saturated (SIPp {sipp:.2f}, server {srv:.2f} CPUs)"
+            return f"server: {srv:.2f} of its {n_srv} CPU"
+        return f"neither ran out of CPU (SIPp {sipp:.2f}, server {srv:.2f} CPU)"
 
     def probe(self, server, transport):
         run = self.uac(server, transport, 50, 1.0)
@@ -754,43 +775,53 @@ class Bench:
             res["status"] = f"not available: {e}"
             return res
         try:
-            try:
-                self.probe(server, transport)  # also the warm-up
-            except Unavailable as e:
-                res["status"] = f"not available: {e}"
-                return res
+            self.probe(server, transport)  # also the warm-up
             res["workers"] = server.describe()
             c0 = cpu_seconds(server.pids())
             time.sleep(2.0)
             res["idle_cpu_s_per_s"] = round((cpu_seconds(server.pids()) - c0) / 2.0, 4)
+
             lo, hi, steps = self.max_rate(server, transport)
-            res["max_rate"] = lo
-            res["first_unclean_rate"] = hi
-            res["search"] = steps
-            res["max_rate_limited_by"] = next((st.get("limited_by") for st in steps if st["rate"] == hi), None)
+            res.update(max_rate=lo, first_unclean_rate=hi, search=steps,
+                       max_rate_limited_by=next((st.get("limited_by") for st in steps if st["rate"] == hi), None))
             if lo == 0:
                 res["status"] = f"no clean rate at or above {self.args.start_rate}/s"
                 return res
+            # Does the server come back by itself after the overload steps? Then
+            # a fresh server (and UAS) for the fixed-rate runs, whatever the answer.
+            time.sleep(2)
+            back = self.uac(server, transport, 50, 1.0)
+            res["recovered_after_overload"] = clean(back, tolerance=0.5)
+            if not res["recovered_after_overload"]:
+                self.results["notes"].append(f"{server.name}/{transport}: after the overload steps the server did "
+                                             f"not relay again by itself ({why_not_clean(back)}); restarted")
+            bad = self.relay_check()
+            if bad:
+                res["status"] = f"invalid: {bad}"
+                return res
+            self.stop_session(server)
+            self.session(server, transport)
+            self.probe(server, transport)
+
             half = max(100, (lo // 2 // 100) * 100)
             res["latency_rate"] = half
             runs = {}
-            rates = [half] if fixed_rate in (None, half) else [fixed_rate, half]
-            for r in rates:
+            for r in ([half] if fixed_rate in (None, half) else [fixed_rate, half]):
                 if self.left() < self.args.fixed + 30:
                     self.results["notes"].append(f"{server.name}/{transport}: run at {r}/s skipped (budget)")
                     continue
                 time.sleep(1)
                 runs[r] = self.measured_run(server, transport, r, self.args.fixed)
-                log(f"{server.name}/{transport} fixed {r}/s for {self.args.fixed}s: cpu {runs[r]['server_cpu_s']} s, "
+                log(f"{server.name}/{transport} fixed {r}/s for {self.args.fixed:g}s: cpu {runs[r]['server_cpu_s']} s, "
                     f"p50 {runs[r]['p50_ms']} ms, p99 {runs[r]['p99_ms']} ms, "
                     + ("clean" if runs[r]["clean"] else why_not_clean(runs[r])))
             res["latency_run"] = runs.get(half)
             res["cpu_run"] = runs.get(fixed_rate if fixed_rate else half)
-            res["status"] = "measured"
             bad = self.relay_check()
-            res["uas_received"], res["uac_answered"] = self.sipp.uas_received(), self.session_answered
-            if bad:
-                res["status"] = f"invalid: {bad}"
+            res["status"] = f"invalid: {bad}" if bad else "measured"
+            return res
+        except Unavailable as e:
+            res["status"] = f"not available: {e}"
             return res
         finally:
             self.stop_session(server)
@@ -921,7 +952,10 @@ class Bench:
                         and self.left() > 2 * a.fixed + 40):
                     low = max(100, (tres["max_rate"] // 2 // 100) * 100)
                     R["notes"].append(f"{transport}: fixed rate lowered to {low}/s (half of Tandem's max)")
-                    kres["cpu_run"] = self.cpu_only(k, transport, low)
+                    try:
+                        kres["cpu_run"] = self.cpu_only(k, transport, low)
+                    except Unavailable as e:
+                        raise BenchError(f"the Kamailio yardstick failed over {transport}: {e}") from e
                     tres["cpu_run"] = tres["latency_run"]
                     fixed = low
             for name, res in by.items():
@@ -1011,8 +1045,8 @@ def table(results, args):
             lim = pick(res, "max_rate_limited_by") or ""
             bound.append(lim.startswith("SIPp"))
             if lim.startswith("SIPp"):
-                notes.append(f"{name} {transport}: the step above the max rate ran SIPp out of CPU ({lim}): "
-                             f"the server's real max is higher")
+                notes.append(f"{name} {transport}: at the first failing rate SIPp ran out of CPU "
+                             f"({lim.split(': ', 1)[1]}), not the server: its max is higher")
         rate_txt = f" @ {fixed:,}/s" if fixed else ""
         rows.append((f"{T} CPU s per 10k tx{rate_txt}", cell("Kamailio " + transport, kr, line["cpu"][0], ".3f", " s"),
                      cell("Tandem " + transport, tr, line["cpu"][1], ".3f", " s"), rc, "<= 0.67",
