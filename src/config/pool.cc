@@ -1,4 +1,5 @@
 #include "config/pool.h"
+#include "config/toml_helpers.h"
 
 #include <arpa/inet.h>
 
@@ -82,44 +83,9 @@ std::string canonicalHost(std::string_view text) {
   return isHostName(text) ? lower(text) : std::string();
 }
 
-std::string_view typeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table:
-      return "table";
-    case toml::node_type::array:
-      return "array";
-    case toml::node_type::string:
-      return "string";
-    case toml::node_type::integer:
-      return "integer";
-    case toml::node_type::floating_point:
-      return "float";
-    case toml::node_type::boolean:
-      return "boolean";
-    case toml::node_type::date:
-      return "date";
-    case toml::node_type::time:
-      return "time";
-    case toml::node_type::date_time:
-      return "date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-template <class T>
-constexpr std::string_view expectedName() {
-  if constexpr (std::is_same_v<T, std::string>) {
-    return "a string";
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    return "an integer";
-  } else {
-    return "a boolean";
-  }
-}
-
-int lineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+using detail::expectedName;
+using detail::lineOf;
+using detail::typeName;
 
 // Walks a parsed pool file. Every problem is recorded with its line; the
 // settings are meaningful only when there is none.
