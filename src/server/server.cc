@@ -92,6 +92,7 @@ Server::Server(const config::ServerConfig& config)
     : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_), drain_timer_(io_) {}
 
 Server::~Server() {
+  stopAdmin();
   if (workers_) {
     workers_->stop();
     workers_->join();
@@ -136,6 +137,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
                  transport::toString(bound[i].endpoint));
   }
   spdlog::info("{} worker loop(s)", server->workers_->size());
+  if (auto admin = server->startAdmin(); !admin.ok()) {
+    return fail(admin.error());
+  }
   return server;
 }
 
@@ -183,6 +187,7 @@ int Server::run() {
   waitForSignal();
   watchPool();
   io_.run();
+  stopAdmin();
   workers_->stop();
   workers_->join();
   spdlog::info("stopped");
@@ -205,6 +210,11 @@ void Server::onSignal(int signal) {
     return;
   }
   spdlog::info("stopping ({}): refusing new requests, finishing those under way", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  beginStop();
+}
+
+void Server::beginStop() {
+  stopping_.store(true, std::memory_order_release);
   asio::error_code ignored;
   signals_.cancel(ignored);
   pool_timer_.cancel();
