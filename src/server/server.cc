@@ -114,6 +114,7 @@ Server::Server(const config::ServerConfig& config)
     : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_), drain_timer_(io_) {}
 
 Server::~Server() {
+  stopAdmin();
   if (workers_) {
     workers_->stop();
     workers_->join();
@@ -182,6 +183,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   spdlog::info("{} worker loop(s)", server->workers_->size());
   spdlog::info("registrar: {} binding(s) of {} user(s) loaded", server->locations_->bindings(),
                server->locations_->users());
+  if (auto admin = server->startAdmin(); !admin.ok()) {
+    return fail(admin.error());
+  }
   return server;
 }
 
@@ -229,6 +233,7 @@ int Server::run() {
   waitForSignal();
   watchPool();
   io_.run();
+  stopAdmin();
   workers_->stop();
   workers_->join();
   spdlog::info("stopped");
@@ -251,6 +256,11 @@ void Server::onSignal(int signal) {
     return;
   }
   spdlog::info("stopping ({}): refusing new requests, finishing those under way", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  beginStop();
+}
+
+void Server::beginStop() {
+  stopping_.store(true, std::memory_order_release);
   asio::error_code ignored;
   signals_.cancel(ignored);
   pool_timer_.cancel();
