@@ -106,6 +106,13 @@ nlohmann::json Server::status() {
   if (!complete) {
     counters["partial"] = true;  // a worker did not answer in time
   }
+  const registrar::Registrar::Stats registrar = registrar_->stats();
+  nlohmann::json registrations = {{"users", locations_->users()},
+                                  {"bindings", locations_->bindings()},
+                                  {"registers", registrar.registers},
+                                  {"store_batches", registrar.batches},
+                                  {"largest_batch", registrar.largest_batch},
+                                  {"store_write_failures", registrar.write_failures}};
   return {{"state", stopping_.load(std::memory_order_acquire) ? "stopping" : "running"},
           {"version", kVersion},
           {"pid", static_cast<int64_t>(::getpid())},
@@ -113,7 +120,8 @@ nlohmann::json Server::status() {
           {"fqdn", config_.fqdn},
           {"workers", workers_->size()},
           {"connections", connections},
-          {"counters", counters}};
+          {"counters", counters},
+          {"registrations", registrations}};
 }
 
 }  // namespace tandem::server
