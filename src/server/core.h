@@ -36,7 +36,8 @@ class Core final : public transport::MessageHandler {
   // Hands a response to the worker whose branch it carries.
   using Handoff = std::function<void(size_t worker, transaction::Incoming&& incoming)>;
 
-  Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, Handoff handoff);
+  Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, transaction::Duration timer_c,
+       Handoff handoff);
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
   ~Core() override;

@@ -160,7 +160,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   };
   auto workers = transport::Workers::open(
       workerCount(config), specs, transportLimits(config.limits), [&](transport::Worker& worker) -> transport::MessageHandler& {
-        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers), handoff));
+        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers),
+                                                                  config.timers.c, handoff));
         return *server->cores_.back();
       });
   if (!workers) {
