@@ -131,14 +131,14 @@ Server::~Server() {
 
 Result<std::unique_ptr<Server>, std::string> Server::create(const config::ServerConfig& config) {
   std::unique_ptr<Server> server(new Server(config));
-  auto store = store::open(config.store);
+  auto store = store::open(config.store, store::Missing::Refuse);
   if (!store) {
     return fail("store: " + store.error());
   }
   server->store_ = std::move(*store);
 
   // The registrar's own store connection (its thread writes through it).
-  auto registrar_store = store::open(config.store);
+  auto registrar_store = store::open(config.store, store::Missing::Refuse);
   if (!registrar_store) {
     return fail("store: " + registrar_store.error());
   }

@@ -33,6 +33,7 @@ class ProxyTest : public ::testing::Test {
                                 "workers = 2\n\n[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"udp\"\nport = " +
                                     p + "\n\n[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"tcp\"\nport = " +
                                     p + "\n\n[timers]\nc = 3000  # Timer C: 3 s instead of 3 min, for its test\n");
+      ASSERT_TRUE(createStore(dir_.path()));
       tandemd_ = std::make_unique<Process>(std::vector<std::string>{kTandemd, "--config", "server.toml"}, dir_.path(),
                                            dir_.path() / "tandemd.out", dir_.path() / "tandemd.log");
       ASSERT_TRUE(tandemd_->started());

@@ -104,6 +104,7 @@ class ServiceTest : public ::testing::Test {
                                   admin + "\"\nworkers = 2\n\n[[connections]]\naddress = \"127.0.0.1\"\n" +
                                   "transport = \"udp\"\nport = " + std::to_string(sip_port_) + "\n");
     std::filesystem::create_directories(dir_.path() / "var");
+    ASSERT_TRUE(createStore(dir_.path()));
   }
 
   int tandemctl(const std::vector<std::string>& args, std::string& output) {
