@@ -92,6 +92,8 @@ Core::~Core() = default;
 
 void Core::enableUserServices(auth::Authenticator& authenticator, registrar::Registrar& registrar,
                               const registrar::LocationTable& table, registrar::LocalServiceSettings settings) {
+  host_authorization_.emplace(proxy_.routing());
+  proxy_.setPhase(proxy::Proxy::kHostAuthorization, &*host_authorization_);
   authentication_.emplace(proxy_.routing(), authenticator);
   proxy_.setPhase(proxy::Proxy::kAuthentication, &*authentication_);
   // A deferred answer (the registrar's, once the binding is durable) comes

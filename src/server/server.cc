@@ -7,6 +7,8 @@
 #include <csignal>
 #include <thread>
 
+#include "proxy/host_authorization.h"
+
 namespace tandem::server {
 namespace {
 
@@ -102,6 +104,7 @@ proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
   auto snapshot = std::make_shared<proxy::RoutingSnapshot>();
   snapshot->domains = pool.settings.domains;
   snapshot->pool = std::make_shared<const store::PoolSnapshot>(pool);
+  snapshot->hosts = proxy::hostEntries(pool.settings.authorized_hosts);
   for (const config::Route& route : pool.settings.routes) {
     snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop,
                                                   route.port, toTransportKind(route.transport),

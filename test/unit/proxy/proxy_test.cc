@@ -326,6 +326,22 @@ TEST_F(ProxyTest, TimerCCancelsARingingBranchThreeMinutesAfterItsLastProvisional
   EXPECT_EQ(lastStartLine(), "SIP/2.0 487 Request Terminated");
 }
 
+// The bounce (federation.md §2.1): a request for a user of a shared domain
+// homed on neither side, coming back from the peer our route points to, ends
+// here in 404 instead of going back.
+TEST_F(ProxyTest, ARequestForAnUnknownUserFromThePeerTheRoutePointsToEndsIn404) {
+  auto snapshot = std::make_shared<RoutingSnapshot>();
+  snapshot->domains = {"example.com"};
+  snapshot->routes.push_back(StaticRoute{"*", "example.com", false, "127.0.0.20", 5080, TransportKind::Udp, false});
+  proxy_.setRouting(snapshot);
+  receive(request("MESSAGE", "sip:carol@example.com"), peer("127.0.0.20", 5080));
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 404 Not Found");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("User does not exist"), std::string_view::npos);
+  // From anyone else it takes the route.
+  receive(request("MESSAGE", "sip:carol@example.com", {}, "z9hG4bKother"), peer("127.0.0.10", 5070));
+  EXPECT_EQ(sender_.sent.back().to, peer("127.0.0.20", 5080));
+}
+
 TEST_F(ProxyTest, TimesOutABranchAs408) {
   receive(request("MESSAGE", "sip:bob@example.com"));
   for (int i = 0; i < 40; ++i) {
