@@ -22,7 +22,8 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 5> kRootKeys = {"domains", "routes", "authorized_hosts", "users", "presence"};
+constexpr std::array<std::string_view, 6> kRootKeys = {"domains", "routes",   "authorized_hosts",
+                                                       "users",   "presence", "throttling"};
 constexpr std::array<std::string_view, 7> kRouteKeys = {"user", "domain",    "next_hop",    "transport",
                                                         "port", "phone_uri", "replace_host"};
 constexpr std::array<std::string_view, 4> kHostKeys = {"host", "outbound_only", "throttle_as_server",
@@ -100,6 +101,7 @@ class PoolReader {
     readHosts(root);
     readUsers(root);
     readPresence(root);
+    readThrottling(root);
   }
 
   void error(int line, std::string_view key, std::string_view problem) {
@@ -404,6 +406,36 @@ class PoolReader {
         return;
       }
       settings_.presence.authorize = *authorize;
+    }
+  }
+
+  void readThrottling(const toml::table& root) {
+    const toml::node* node = root.get("throttling");
+    if (node == nullptr) {
+      return;
+    }
+    const toml::table* table = node->as_table();
+    if (table == nullptr) {
+      error(lineOf(*node), "throttling", "must be a table ([throttling]), got " + std::string(typeName(node->type())));
+      return;
+    }
+    std::array<std::string_view, kThrottlingKeys.size()> names{};
+    for (size_t i = 0; i < kThrottlingKeys.size(); ++i) {
+      names[i] = kThrottlingKeys[i].name;
+    }
+    checkKeys(*table, "throttling", names);
+    for (const ThrottlingKey& key : kThrottlingKeys) {
+      const toml::node* value = table->get(key.name);
+      if (value == nullptr) {
+        continue;
+      }
+      const std::optional<int64_t> number = value->value<int64_t>();
+      if (!value->is_integer() || !number || *number < 1 || *number > 1000000) {
+        error(lineOfKey(*table, key.name), "throttling." + std::string(key.name),
+              "must be an integer from 1 to 1000000");
+        continue;
+      }
+      settings_.throttling.*key.member = static_cast<uint32_t>(*number);
     }
   }
 
@@ -779,6 +811,10 @@ std::string formatPoolFile(const PoolSettings& settings) {
     formatUser(out, user);
   }
   out << "\n[presence]\nauthorize = " << tomlString(presenceAuthorizeName(settings.presence.authorize)) << "\n";
+  out << "\n[throttling]\n";
+  for (const ThrottlingKey& key : kThrottlingKeys) {
+    out << key.name << " = " << settings.throttling.*key.member << "\n";
+  }
   return out.str();
 }
 

@@ -11,6 +11,7 @@
 // Parsing never throws: a broken file is an error value whose text names the
 // file, the line and the key ("pool.toml:12: routes[1].transport: ...").
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -96,12 +97,40 @@ struct PresenceSettings {
   bool operator==(const PresenceSettings&) const = default;
 };
 
+// Request throttling per source address (LCS "Throttle as server"): client
+// limits for everyone, server limits for authorized hosts with
+// throttle_as_server. Over a limit: 503 with Retry-After.
+struct ThrottlingSettings {
+  uint32_t client_rate = 50;           // new requests per second (token bucket refill)
+  uint32_t client_burst = 100;         // bucket size
+  uint32_t client_transactions = 100;  // server transactions under way at once
+  uint32_t server_rate = 5000;
+  uint32_t server_burst = 10000;
+  uint32_t server_transactions = 20000;
+  bool operator==(const ThrottlingSettings&) const = default;
+};
+
+// The keys of [throttling], in file order, with their members.
+struct ThrottlingKey {
+  std::string_view name;
+  uint32_t ThrottlingSettings::*member;
+};
+inline constexpr std::array<ThrottlingKey, 6> kThrottlingKeys = {{
+    {"client_rate", &ThrottlingSettings::client_rate},
+    {"client_burst", &ThrottlingSettings::client_burst},
+    {"client_transactions", &ThrottlingSettings::client_transactions},
+    {"server_rate", &ThrottlingSettings::server_rate},
+    {"server_burst", &ThrottlingSettings::server_burst},
+    {"server_transactions", &ThrottlingSettings::server_transactions},
+}};
+
 struct PoolSettings {
   std::vector<std::string> domains;              // lower case, unique
   std::vector<Route> routes;                     // in match order; keys unique
   std::vector<AuthorizedHost> authorized_hosts;  // hosts unique
   std::vector<UserEntry> users;                  // URIs unique, each in one of `domains`
   PresenceSettings presence;
+  ThrottlingSettings throttling;
 
   bool operator==(const PoolSettings&) const = default;
 };

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "proxy/forward.h"
+#include "proxy/host_authorization.h"
 #include "sip/editor.h"
 #include "sip/headers.h"
 #include "sip/response.h"
@@ -161,7 +162,7 @@ std::string Proxy::localTag() {
   return "tdm" + std::string(text, static_cast<size_t>(end - text));
 }
 
-void Proxy::respondLocally(ServerId id, const sip::Message& request, const LocalResponse& response) {
+void Proxy::respondLocally(ServerId id, const sip::Message& request, const LocalResponse& response, bool quiet) {
   std::vector<sip::HeaderPair> extra;
   std::string warning;
   if (!response.warning.empty()) {
@@ -172,10 +173,43 @@ void Proxy::respondLocally(ServerId id, const sip::Message& request, const Local
     extra.emplace_back(name, value);
   }
   const std::string_view reason = response.reason.empty() ? sip::defaultReason(response.status) : response.reason;
-  ++stats_.local_responses;
-  spdlog::info("{} {}: {} {}{}", request.methodName(), request.requestUri(), response.status, reason,
-               response.warning.empty() ? "" : " (" + response.warning + ")");
+  if (!quiet) {  // quiet: counted and logged by the caller (throttling)
+    ++stats_.local_responses;
+    spdlog::info("{} {}: {} {}{}", request.methodName(), request.requestUri(), response.status, reason,
+                 response.warning.empty() ? "" : " (" + response.warning + ")");
+  }
   (void)table_.respond(id, sip::buildResponse(request, response.status, reason, localTag(), extra));
+}
+
+bool Proxy::admit(ServerId id, const sip::Message& request, const Destination& source) {
+  if (!routing_ || !routing_->pool) {
+    return true;
+  }
+  const config::ThrottlingSettings& settings = routing_->pool->settings.throttling;
+  const HostEntry* host = findHost(routing_->hosts, source.endpoint.address);
+  const bool as_server = host != nullptr && host->throttle_as_server;
+  const ThrottleLimits limits = as_server ? Throttle::serverLimits(settings) : Throttle::clientLimits(settings);
+  const Throttle::Verdict verdict = throttle_.admit(source.endpoint.address, limits, now_);
+  if (verdict == Throttle::Verdict::Admit) {
+    throttled_sources_[key(id.id)] = source.endpoint.address;
+    return true;
+  }
+  ++stats_.throttled;
+  const std::string who = source.endpoint.address.to_string();
+  const std::string why =
+      verdict == Throttle::Verdict::TooFast
+          ? "Too many requests from " + who + " (over " + std::to_string(static_cast<uint64_t>(limits.rate)) + "/s)"
+          : "Too many transactions under way from " + who;
+  if (throttle_.shouldLog(source.endpoint.address, now_)) {
+    spdlog::warn("throttling {} ({} limits): {}; refusing with 503 (logged once per 10 s)", who,
+                 as_server ? "server" : "client", why);
+  }
+  LocalResponse answer;
+  answer.status = 503;
+  answer.warning = why;
+  answer.headers.emplace_back("Retry-After", "1");
+  respondLocally(id, request, answer, /*quiet=*/true);
+  return false;
 }
 
 void Proxy::respondDeferred(ServerId id, const LocalResponse& response) {
@@ -211,6 +245,9 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
     context.response.headers.emplace_back("Retry-After", "5");
     context.respond(503, "The server is stopping");
     respondLocally(id, request, context.response);
+    return;
+  }
+  if (!admit(id, request, source)) {
     return;
   }
   switch (runPipeline(context)) {
@@ -458,6 +495,10 @@ void Proxy::onTerminated(ClientId id) {
 }
 
 void Proxy::onTerminated(ServerId id) {
+  if (const auto source = throttled_sources_.find(key(id.id)); source != throttled_sources_.end()) {
+    throttle_.release(source->second);
+    throttled_sources_.erase(source);
+  }
   const auto it = contexts_.find(key(id.id));
   if (it == contexts_.end()) {
     return;

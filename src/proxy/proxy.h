@@ -27,6 +27,7 @@
 #include "proxy/identity.h"
 #include "proxy/routing.h"
 #include "proxy/sanity.h"
+#include "proxy/throttle.h"
 #include "transaction/transaction_table.h"
 
 namespace tandem::proxy {
@@ -46,6 +47,7 @@ struct ProxyStats {
   uint64_t forwarded = 0;
   uint64_t local_responses = 0;
   uint64_t stateless_forwards = 0;
+  uint64_t throttled = 0;  // requests refused 503 by the per-source limits
 };
 
 class Proxy final : public transaction::TransactionUser {
@@ -130,7 +132,8 @@ class Proxy final : public transaction::TransactionUser {
 
   // The forward phase is forward() below, acting on the targets chosen.
   Next runPipeline(RequestContext& context, size_t last_slot = kLocalService);
-  void respondLocally(transaction::ServerId id, const sip::Message& request, const LocalResponse& response);
+  void respondLocally(transaction::ServerId id, const sip::Message& request, const LocalResponse& response,
+                      bool quiet = false);
   void forward(transaction::ServerId id, RequestContext& context);
   void cancelBranches(ResponseContext& response_context);
   void sendCancel(Branch& branch);
@@ -156,10 +159,14 @@ class Proxy final : public transaction::TransactionUser {
   std::unordered_map<uint64_t, transaction::ServerId> owners_;  // client transaction -> server transaction
   uint64_t sequence_ = 0;
   void runTimerC();
+  // Per-source limits (throttle.h); false: answered 503.
+  bool admit(transaction::ServerId id, const sip::Message& request, const Destination& source);
 
   bool draining_ = false;
   size_t deferred_ = 0;         // requests waiting for respondDeferred
   size_t invite_contexts_ = 0;  // response contexts of INVITEs (Timer C runs)
+  Throttle throttle_;
+  std::unordered_map<uint64_t, asio::ip::address> throttled_sources_;  // server transaction -> its source
   transaction::TimePoint now_{};
   transaction::TimePoint next_timer_c_scan_{};
   ProxyStats stats_;

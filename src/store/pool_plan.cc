@@ -175,6 +175,16 @@ Result<PoolPlan, std::string> planPool(const PoolSnapshot& current, const config
                            std::string(config::presenceAuthorizeName(current.settings.presence.authorize)) + " -> " +
                            std::string(config::presenceAuthorizeName(desired.presence.authorize)));
   }
+  if (!(current.settings.throttling == desired.throttling)) {
+    plan.throttling = desired.throttling;
+    for (const config::ThrottlingKey& key : config::kThrottlingKeys) {
+      if (current.settings.throttling.*key.member != desired.throttling.*key.member) {
+        plan.changes.push_back("throttling." + std::string(key.name) +
+                               " changed: " + std::to_string(current.settings.throttling.*key.member) + " -> " +
+                               std::to_string(desired.throttling.*key.member));
+      }
+    }
+  }
   return plan;
 }
 

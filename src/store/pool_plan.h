@@ -27,6 +27,7 @@ struct PoolPlan {
   std::vector<UserRecord> add_users;
   std::vector<UserRecord> update_users;  // by (user, domain): enabled and hashes
   std::optional<config::PresenceSettings> presence;
+  std::optional<config::ThrottlingSettings> throttling;
 
   bool empty() const { return changes.empty(); }
 };

@@ -339,6 +339,24 @@ StoreResult<config::PresenceSettings> SqliteStore::readPresence() {
   return presence;
 }
 
+// Each [throttling] key is a settings row "throttling.<key>"; a missing row
+// keeps the default.
+StoreResult<config::ThrottlingSettings> SqliteStore::readThrottling() {
+  config::ThrottlingSettings throttling;
+  for (const config::ThrottlingKey& key : config::kThrottlingKeys) {
+    Statement::Use use = statements_->select_setting.use();
+    use.bind("throttling." + std::string(key.name));
+    Result<bool, std::string> row = use.step();
+    if (!row) {
+      return fail(error(row.error()));
+    }
+    if (*row && use.integer(0) > 0) {
+      throttling.*key.member = static_cast<uint32_t>(use.integer(0));
+    }
+  }
+  return throttling;
+}
+
 StoreResult<bool> SqliteStore::domainExists(std::string_view domain) {
   Statement::Use use = statements_->domain_exists.use();
   use.bind(domain);
@@ -356,14 +374,16 @@ StoreResult<PoolSnapshot> SqliteStore::readSnapshot() {
   StoreResult<std::vector<config::AuthorizedHost>> hosts = readHosts();
   StoreResult<std::vector<UserRecord>> users = readUsers();
   StoreResult<config::PresenceSettings> presence = readPresence();
-  if (!version || !domains || !routes || !hosts || !users || !presence) {
+  StoreResult<config::ThrottlingSettings> throttling = readThrottling();
+  if (!version || !domains || !routes || !hosts || !users || !presence || !throttling) {
     // Every reader fails the same way (the database is unusable): report one.
-    return fail(!version   ? version.error()
-                : !domains ? domains.error()
-                : !routes  ? routes.error()
-                : !hosts   ? hosts.error()
-                : !users   ? users.error()
-                           : presence.error());
+    return fail(!version    ? version.error()
+                : !domains  ? domains.error()
+                : !routes   ? routes.error()
+                : !hosts    ? hosts.error()
+                : !users    ? users.error()
+                : !presence ? presence.error()
+                            : throttling.error());
   }
   PoolSnapshot snapshot;
   snapshot.version = *version;
@@ -371,6 +391,7 @@ StoreResult<PoolSnapshot> SqliteStore::readSnapshot() {
   snapshot.settings.routes = std::move(routes.value());
   snapshot.settings.authorized_hosts = std::move(hosts.value());
   snapshot.settings.presence = *presence;
+  snapshot.settings.throttling = *throttling;
   for (const UserRecord& user : *users) {
     snapshot.settings.users.push_back(
         config::UserEntry{user.uri, "", user.enabled ? std::nullopt : std::optional<bool>(false), 0});
@@ -554,6 +575,17 @@ StoreStatus SqliteStore::writePresence(const config::PresenceSettings& presence)
   return done ? done : fail(error(done.error()));
 }
 
+StoreStatus SqliteStore::writeThrottling(const config::ThrottlingSettings& throttling) {
+  for (const config::ThrottlingKey& key : config::kThrottlingKeys) {
+    Statement::Use use = statements_->upsert_setting.use();
+    use.bind("throttling." + std::string(key.name)).bind(std::to_string(throttling.*key.member));
+    if (StoreStatus done = use.run(); !done) {
+      return fail(error(done.error()));
+    }
+  }
+  return {};
+}
+
 // Domains first (users refer to them), dropped domains last (after their
 // users could have moved); each step runs only while all before it succeeded.
 StoreStatus SqliteStore::execute(const PoolPlan& plan) {
@@ -584,6 +616,9 @@ StoreStatus SqliteStore::execute(const PoolPlan& plan) {
   }
   if (plan.presence) {
     done = done ? writePresence(*plan.presence) : done;
+  }
+  if (plan.throttling) {
+    done = done ? writeThrottling(*plan.throttling) : done;
   }
   return done;
 }

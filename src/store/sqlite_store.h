@@ -88,6 +88,7 @@ class SqliteStore final : public Store {
   StoreResult<std::vector<UserRecord>> readUsers();
   StoreResult<std::optional<UserRecord>> readUser(std::string_view user, std::string_view domain);
   StoreResult<config::PresenceSettings> readPresence();
+  StoreResult<config::ThrottlingSettings> readThrottling();
   StoreResult<PoolSnapshot> readSnapshot();
   StoreResult<bool> domainExists(std::string_view domain);
   StoreStatus checkNoUsersIn(const std::string& domain);
@@ -102,6 +103,7 @@ class SqliteStore final : public Store {
   StoreStatus insertUser(const UserRecord& user);
   StoreStatus updateUser(const UserRecord& user);
   StoreStatus writePresence(const config::PresenceSettings& presence);
+  StoreStatus writeThrottling(const config::ThrottlingSettings& throttling);
   StoreStatus execute(const PoolPlan& plan);
 
   std::filesystem::path file_;

@@ -121,7 +121,7 @@ TEST(PoolFileTest, ErrorsNameTheFileTheLineAndTheKey) {
                     "transport = \"sctp\"\n"),
             "pool.toml:5: routes[1].transport: expected tcp, tls or udp, got 'sctp'");
   EXPECT_EQ(errorOf("domains = [\"example.com\"]\ncolour = 1\n"),
-            "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence)");
+            "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence, throttling)");
   EXPECT_EQ(errorOf("[[routes]]\ndomain = \"example.com\"\nnext_hop = \"10.0.0.5\"\nnexthop = \"x\"\n"),
             "pool.toml:4: routes[1].nexthop: unknown key (known here: user, domain, next_hop, transport, port, "
             "phone_uri, replace_host)");
@@ -252,11 +252,23 @@ TEST(PoolFileTest, FormatThenParseGivesTheSameSettings) {
   pool.users.push_back(UserEntry{"sip:alice@example.com", "", std::nullopt, 0});
   pool.users.push_back(UserEntry{"sip:bob@example.org", "", false, 0});
   pool.presence.authorize = PresenceAuthorize::All;
+  pool.throttling.client_rate = 20;
+  pool.throttling.server_transactions = 500;
   const std::string text = formatPoolFile(pool);
   Result<PoolSettings, std::string> back = parse(text);
   ASSERT_TRUE(back.ok()) << back.error() << "\n" << text;
   EXPECT_EQ(*back, pool) << text;
   EXPECT_EQ(text.find("password ="), std::string::npos) << text;
+}
+
+TEST(PoolFileTest, ThrottlingKeysAreCheckedAndDefaulted) {
+  Result<PoolSettings, std::string> pool = parse("[throttling]\nclient_rate = 20\n");
+  ASSERT_TRUE(pool.ok()) << pool.error();
+  EXPECT_EQ(pool->throttling.client_rate, 20u);
+  EXPECT_EQ(pool->throttling.client_burst, ThrottlingSettings{}.client_burst);
+  EXPECT_EQ(errorOf("[throttling]\nclient_rate = 0\n"),
+            "pool.toml:2: throttling.client_rate: must be an integer from 1 to 1000000");
+  EXPECT_EQ(errorOf("[throttling]\nrate = 5\n").substr(0, 34), "pool.toml:2: throttling.rate: unkn");
 }
 
 TEST(PoolFileTest, FormatEscapesStrings) {

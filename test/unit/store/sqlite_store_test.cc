@@ -227,6 +227,7 @@ TEST_F(SqliteStoreTest, ApplyReplacesDomainsRoutesAndHostsButKeepsUnlistedUsers)
                 UserEntry{"sip:bob@example.com", "bob-secret", std::nullopt, 0},
                 UserEntry{"sip:carol@example.org", "carol-secret", std::nullopt, 0}};
   next.presence.authorize = config::PresenceAuthorize::All;
+  next.throttling.client_rate = 20;
   EXPECT_EQ(apply(*store, next),
             (Lines{"domain added: example.org", "route added: *@example.org -> tcp gw.example.net:5060",
                    "route changed: *@example.com -> tcp 10.0.0.6:5060 (was *@example.com -> tcp 10.0.0.5:5060)",
@@ -234,12 +235,13 @@ TEST_F(SqliteStoreTest, ApplyReplacesDomainsRoutesAndHostsButKeepsUnlistedUsers)
                    "[throttle-as-server, treat-as-authenticated])",
                    "host added: gw.example.net [throttle-as-server]", "user password changed: sip:alice@example.com",
                    "user disabled: sip:alice@example.com", "user added: sip:carol@example.org",
-                   "presence.authorize changed: ask -> all"}));
+                   "presence.authorize changed: ask -> all", "throttling.client_rate changed: 50 -> 20"}));
   StoreResult<PoolSnapshot> snapshot = store->loadPool();
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->settings.routes, next.routes);  // the file's order
   EXPECT_EQ(snapshot->settings.authorized_hosts, next.authorized_hosts);
   EXPECT_EQ(snapshot->settings.presence.authorize, config::PresenceAuthorize::All);
+  EXPECT_EQ(snapshot->settings.throttling, next.throttling);
 
   // A file without users keeps every user; dropping example.org then fails
   // because carol is homed there, and nothing of the file is applied.
@@ -255,7 +257,8 @@ TEST_F(SqliteStoreTest, ApplyReplacesDomainsRoutesAndHostsButKeepsUnlistedUsers)
             (Lines{"domain removed: example.org", "route removed: *@example.org -> tcp gw.example.net:5060",
                    "route removed: *@example.com -> tcp 10.0.0.6:5060",
                    "host removed: 10.0.0.5 [outbound-only, throttle-as-server, treat-as-authenticated]",
-                   "host removed: gw.example.net [throttle-as-server]", "presence.authorize changed: all -> ask"}));
+                   "host removed: gw.example.net [throttle-as-server]", "presence.authorize changed: all -> ask",
+                   "throttling.client_rate changed: 20 -> 50"}));
   EXPECT_EQ(store->listUsers()->size(), 2u);
 }
 
