@@ -37,20 +37,17 @@ bool forThisServer(const LocalIdentity& identity, const sip::Uri& uri) {
 }  // namespace
 
 const StaticRoute* matchRoute(const RoutingSnapshot& snapshot, const sip::Uri& uri) {
-  const bool phone = uri.isPhone();
   for (const StaticRoute& route : snapshot.routes) {
-    if (route.phone_uri && !phone) {
-      continue;
+    if (store::routeMatches(route.user, route.domain, route.phone_uri, uri)) {
+      return &route;
     }
-    if (!sip::equalsIgnoreCase(route.domain, uri.host)) {
-      continue;
-    }
-    if (route.user != "*" && route.user != uri.user) {
-      continue;
-    }
-    return &route;
   }
   return nullptr;
+}
+
+store::RouteDecision RoutingSnapshot::decide(const sip::Uri& uri) const {
+  return store::decide(std::span<const std::string>(domains), std::span<const StaticRoute>(routes),
+                       pool ? &pool->users : nullptr, uri);
 }
 
 std::optional<Destination> uriDestination(const sip::Uri& uri) {
@@ -106,38 +103,23 @@ Next RoutingPhase::toUri(RequestContext& context, const sip::Uri& uri, std::stri
   return Next::Forward;
 }
 
-Next RoutingPhase::byStaticRoute(RequestContext& context) const {
-  const sip::Uri& uri = context.request_uri;
-  const StaticRoute* route = snapshot_ ? matchRoute(*snapshot_, uri) : nullptr;
-  if (route == nullptr) {
-    if (snapshot_ && snapshot_->isLocalDomain(uri.host)) {
-      return context.respond(404, "User does not exist");
-    }
-    return context.respond(404, "No user or static route for " + std::string(uri.host));
-  }
-  const auto address = literalAddress(route->next_hop);
+Next RoutingPhase::byStaticRoute(RequestContext& context, const StaticRoute& route) const {
+  const auto address = literalAddress(route.next_hop);
   if (!address) {
-    return context.respond(503, "Next hop " + route->next_hop + " cannot be resolved (FQDN next hops need DNS)");
+    return context.respond(503, "Next hop " + route.next_hop + " cannot be resolved (FQDN next hops need DNS)");
   }
   // The bounce (federation.md §2.1): the peer the route points to sent us a
   // request for a user of a shared domain that is not homed here either. It
   // ends here; sending it back would ping-pong until Max-Forwards runs out.
-  if (*address == context.source.endpoint.address && snapshot_->isLocalDomain(uri.host)) {
+  if (*address == context.source.endpoint.address && snapshot_->isLocalDomain(context.request_uri.host)) {
     return context.respond(404, "User does not exist");
   }
   Target target;
-  target.destination.endpoint = transport::Endpoint{*address, route->port};
-  target.destination.transport = route->transport;
-  if (route->replace_host) {
+  target.destination.endpoint = transport::Endpoint{*address, route.port};
+  target.destination.transport = route.transport;
+  if (route.replace_host) {
     // Request-URI host replaced by the next hop (LCS "Replace host in request URI").
-    const std::string_view raw = context.request.requestUri();
-    const size_t host_at = static_cast<size_t>(uri.host.data() - raw.data());
-    size_t host_end = host_at + uri.host.size();
-    if (uri.has_port) {
-      host_end = raw.find_first_of(";?>", host_end);
-      host_end = host_end == std::string_view::npos ? raw.size() : host_end;
-    }
-    target.request_uri = std::string(raw.substr(0, host_at)) + route->next_hop + std::string(raw.substr(host_end));
+    target.request_uri = store::replaceHost(context.request.requestUri(), context.request_uri, route.next_hop);
   }
   context.targets.push_back(std::move(target));
   return Next::Forward;
@@ -172,19 +154,23 @@ Next RoutingPhase::run(RequestContext& context) {
   if (context.routed_to_us) {
     return toUri(context, context.request_uri, "The Request-URI");
   }
+  // The routing rule (store/routing_rule.h): the same decision `tandemctl where` explains.
   const sip::Uri& uri = context.request_uri;
-  if (snapshot_ && uri.isSip() && snapshot_->isLocalDomain(uri.host)) {
-    if (uri.user.empty()) {
-      return Next::Continue;  // the domain itself (REGISTER): local service
-    }
-    if (snapshot_->pool) {
-      if (const store::UserRecord* user = snapshot_->pool->findUser(uri.user, uri.host); user != nullptr) {
-        context.local_user = user;
-        return Next::Continue;
-      }
-    }
+  if (!snapshot_) {
+    return context.respond(404, store::notFoundReason(store::decision::NotFound{}, uri));
   }
-  return byStaticRoute(context);
+  const store::RouteDecision decision = snapshot_->decide(uri);
+  if (const auto* user = std::get_if<store::decision::LocalUser>(&decision)) {
+    context.local_user = user->user;
+    return Next::Continue;
+  }
+  if (std::holds_alternative<store::decision::LocalDomainItself>(decision)) {
+    return Next::Continue;  // the domain itself (REGISTER): local service
+  }
+  if (const auto* route = std::get_if<store::decision::StaticRoute>(&decision)) {
+    return byStaticRoute(context, snapshot_->routes[route->index]);
+  }
+  return context.respond(404, store::notFoundReason(std::get<store::decision::NotFound>(decision), uri));
 }
 
 bool RoutingSnapshot::isLocalDomain(std::string_view domain) const {

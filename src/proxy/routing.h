@@ -10,6 +10,7 @@
 //   3. We were named by a Route (a dialog we record-routed) and none is left:
 //      the request goes to its Request-URI.
 //   4. A request for this server itself (no user part): local service.
+//   5.-7. The routing rule (store/routing_rule.h, shared with `tandemctl where`):
 //   5. The Request-URI is in one of the pool's domains (federation.md §2.1,
 //      a user-existence lookup first): no user part (REGISTER, OPTIONS to the
 //      domain) or a user homed here → local service (context.local_user).
@@ -28,6 +29,7 @@
 
 #include "proxy/context.h"
 #include "proxy/identity.h"
+#include "store/routing_rule.h"
 
 namespace tandem::proxy {
 
@@ -61,6 +63,8 @@ struct RoutingSnapshot {
   std::vector<HostEntry> hosts;
 
   bool isLocalDomain(std::string_view domain) const;
+  // The routing rule (store/routing_rule.h) over these domains, routes and users.
+  store::RouteDecision decide(const sip::Uri& uri) const;
 };
 using RoutingSnapshotPtr = std::shared_ptr<const RoutingSnapshot>;
 
@@ -80,7 +84,7 @@ class RoutingPhase final : public Phase {
  private:
   void takeOwnRoutes(RequestContext& context) const;
   Next toUri(RequestContext& context, const sip::Uri& uri, std::string_view what) const;
-  Next byStaticRoute(RequestContext& context) const;
+  Next byStaticRoute(RequestContext& context, const StaticRoute& route) const;
 
   const LocalIdentity& identity_;
   const RoutingSnapshotPtr& snapshot_;  // owned by the proxy, swapped on pool change

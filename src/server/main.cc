@@ -1,7 +1,8 @@
 // tandemd: the Tandem server, in the foreground.
 //
 //   tandemd --config server.toml            serve until SIGTERM / SIGINT (exit 0)
-//   tandemd --config server.toml --check    list the server file's findings; exit 1 on errors
+//   tandemd --config server.toml --check    list the server file's and the pool's findings
+//                                           (store/pool_check.h); exit 1 on errors
 
 #include <sys/resource.h>
 
@@ -14,14 +15,44 @@
 #include "common/version.h"
 #include "config/server_config.h"
 #include "server/server.h"
+#include "store/pool_check.h"
+#include "store/store.h"
 
 namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
+// The pool findings (store/pool_check.h) of the store the server file names;
+// a store that cannot be read is an error finding.
+void checkPool(tandem::config::CheckResult& result) {
+  const auto store_error = [&](const std::string& message) {
+    tandem::config::Finding finding;
+    finding.file = result.config.file.string();
+    finding.key = "server.store";
+    finding.message = message;
+    result.findings.push_back(std::move(finding));
+  };
+  auto store = tandem::store::open(result.config.store, tandem::store::Missing::Refuse);
+  if (!store) {
+    store_error(store.error());
+    return;
+  }
+  auto pool = (*store)->loadPool();
+  if (!pool) {
+    store_error(pool.error());
+    return;
+  }
+  for (tandem::config::Finding& finding : tandem::store::checkPool(result.config, *pool)) {
+    result.findings.push_back(std::move(finding));
+  }
+}
+
 int check(const std::string& file) {
-  const tandem::config::CheckResult result = tandem::config::checkServerFile(file);
+  tandem::config::CheckResult result = tandem::config::checkServerFile(file);
+  if (!result.hasErrors()) {
+    checkPool(result);
+  }
   for (const tandem::config::Finding& finding : result.findings) {
     std::printf("%s\n", finding.toString().c_str());
   }
@@ -72,7 +103,8 @@ int main(int argc, char** argv) {
   std::string file;
   bool check_only = false;
   app.add_option("-c,--config", file, "server file (TOML)")->required();
-  app.add_flag("--check", check_only, "validate the server file, print the findings, exit 1 on errors");
+  app.add_flag("--check", check_only,
+               "validate the server file and the pool settings, print the findings, exit 1 on errors");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -307,10 +307,21 @@ TEST(TandemdCheckTest, UnknownKeyFailsNamingKeyAndLine) {
 }
 
 TEST(TandemdCheckTest, ExampleServerFileIsValid) {
+  // The example with its store in a temporary folder (--check reads the pool too).
   TempDir dir;
+  std::string text = readFile(kSourceDir + "/examples/server.toml");
+  const size_t store = text.find("store = ");
+  ASSERT_NE(store, std::string::npos);
+  text.replace(store, text.find('\n', store) - store, "store = \"sqlite:tandem.db\"");
+  dir.write("server.toml", text);
   std::string output;
-  EXPECT_EQ(run({kTandemd, "--config", kSourceDir + "/examples/server.toml", "--check"}, dir.path(), output), 0)
-      << output;
+  // No store yet: the one error says so.
+  EXPECT_EQ(run({kTandemd, "--config", "server.toml", "--check"}, dir.path(), output), 1) << output;
+  EXPECT_NE(output.find("error: store "), std::string::npos) << output;
+  EXPECT_NE(output.find("no database there"), std::string::npos) << output;
+  ASSERT_TRUE(createStore(dir.path()));
+  EXPECT_EQ(run({kTandemd, "--config", "server.toml", "--check"}, dir.path(), output), 0) << output;
+  EXPECT_EQ(output, "server.toml: ok\n");
 }
 
 TEST(TandemdStartTest, AMissingDatabaseStopsStartUpWithOneLine) {

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "config/pool.h"
+#include "sip/message.h"
+#include "sip/uri.h"
+#include "store/routing_rule.h"
 
 namespace tandem::tandemctl {
 namespace {
@@ -213,6 +216,96 @@ int userShow(store::Store& store, const Arguments& args) {
   std::printf("uri:      %s\nuser:     %s\ndomain:   %s (digest realm)\nenabled:  %s\npassword: %s\n",
               record.uri.c_str(), record.user.c_str(), record.domain.c_str(), yesNo(record.enabled).c_str(),
               record.ha1_md5.empty() ? "not set" : "set (MD5 and SHA-256 digest hashes)");
+  return kExitOk;
+}
+
+namespace {
+
+// The server file names this host (its fqdn, or a connection address) on a
+// port it listens on, as the proxy's identity decides (proxy/identity.cc),
+// "*" standing for loopback addresses.
+bool forThisServer(const config::ServerConfig& server, const sip::Uri& uri) {
+  if (!uri.isSip()) {
+    return false;
+  }
+  std::string host(uri.host);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const bool ip = config::isIpLiteral(host);
+  if (!ip && !sip::equalsIgnoreCase(host, server.fqdn)) {
+    return false;
+  }
+  if (!ip && !uri.has_port) {
+    return true;
+  }
+  for (const config::Connection& connection : server.connections) {
+    const bool tls = connection.transport == config::Transport::Tls || connection.transport == config::Transport::Mtls;
+    const uint16_t wanted = uri.has_port ? uri.port : uint16_t(tls ? 5061 : 5060);
+    if (connection.port != wanted) {
+      continue;
+    }
+    if (!ip || connection.address == host ||
+        (connection.address == "*" && (host.starts_with("127.") || host == "::1"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string explainRoute(const config::ServerConfig& server, const store::PoolSnapshot& pool, std::string_view text) {
+  const std::string prefix = std::string(text) + ": ";
+  auto uri = sip::parseUri(text);
+  if (!uri.ok()) {
+    return {};
+  }
+  if (forThisServer(server, *uri)) {
+    return prefix + "this server (" + server.fqdn + ") → local service (OPTIONS answered; no user to deliver to)";
+  }
+  const store::RouteDecision decision = store::decide(pool, *uri);
+  if (const auto* user = std::get_if<store::decision::LocalUser>(&decision)) {
+    return prefix + (user->enabled() ? "local user (homed here, enabled) → delivered to its registered contacts"
+                                     : "local user (homed here, disabled) → refused (480 User is disabled; "
+                                       "REGISTER 403)");
+  }
+  if (std::holds_alternative<store::decision::LocalDomainItself>(decision)) {
+    return prefix + "one of our domains, no user part → local service (REGISTER, OPTIONS)";
+  }
+  if (const auto* match = std::get_if<store::decision::StaticRoute>(&decision)) {
+    const config::Route& route = pool.settings.routes[match->index];
+    const bool local_domain = pool.isLocalDomain(uri->host);
+    std::string out = prefix + (local_domain ? "not a user here → " : "not one of our domains → ");
+    out += "route " + std::to_string(match->index + 1) + " (" + route.key().toString() + " → " +
+           std::string(config::routeTransportName(route.transport)) + " " +
+           (route.next_hop.find(':') == std::string::npos ? route.next_hop : "[" + route.next_hop + "]") + ":" +
+           std::to_string(route.port) + ", ";
+    out += route.replace_host ? "Request-URI rewritten to " + store::replaceHost(text, *uri, route.next_hop)
+                              : std::string("Request-URI unchanged");
+    out += ")";
+    if (!config::isIpLiteral(route.next_hop)) {
+      out += "; the FQDN next hop is not resolved yet: 503";
+    }
+    return out;
+  }
+  const auto& not_found = std::get<store::decision::NotFound>(decision);
+  return prefix + "404 Not Found (" +
+         (not_found.local_domain ? "user does not exist in " + std::string(uri->host) + " and no static route matches"
+                                 : "no user or static route for " + std::string(uri->host)) +
+         ")";
+}
+
+int where(store::Store& store, const Arguments& args) {
+  auto uri = sip::parseUri(args.uri);
+  if (!uri.ok()) {
+    return refuse("'" + args.uri + "' is not a valid URI: " + std::string(uri.error().reason));
+  }
+  store::StoreResult<store::PoolSnapshot> pool = store.loadPool();
+  if (!pool) {
+    return refuse(pool.error());
+  }
+  std::printf("%s\n", explainRoute(*args.server, *pool, args.uri).c_str());
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "config/server_config.h"
 #include "store/store.h"
 
 namespace tandem::tandemctl {
@@ -34,6 +35,7 @@ struct Arguments {
   bool treat_as_authenticated = false;
   std::string tandemd;  // service start / restart
   std::string log;
+  const config::ServerConfig* server = nullptr;  // the loaded server file (set before a command runs)
 };
 
 // `text` on one line: control characters (from odd input quoted in a
@@ -64,5 +66,12 @@ int userList(store::Store& store, const Arguments& args);
 int userShow(store::Store& store, const Arguments& args);
 int userEnable(store::Store& store, const Arguments& args);
 int userDisable(store::Store& store, const Arguments& args);
+
+// `where URI`: the routing rule's decision (store/routing_rule.h) for a
+// Request-URI, explained on one line; nothing is sent. Exit 0 for any
+// decision, 1 for a URI that does not parse or a store error.
+int where(store::Store& store, const Arguments& args);
+// The explanation alone (for tests): "sip:bob@example.com: ...".
+std::string explainRoute(const config::ServerConfig& server, const store::PoolSnapshot& pool, std::string_view uri);
 
 }  // namespace tandem::tandemctl

@@ -18,6 +18,7 @@
 #include "config/pool.h"
 #include "config/server_config.h"
 #include "service.h"
+#include "sip/uri.h"
 #include "store/store.h"
 
 namespace {
@@ -28,7 +29,6 @@ using tandem::tandemctl::kExitUsage;
 namespace commands = tandem::tandemctl;
 
 constexpr std::string_view kNeedsPki = "needs the TLS and certificate support";
-constexpr std::string_view kNeedsProxy = "needs the routing of the proxy core";
 
 using Handler = std::function<int(tandem::store::Store&, const Arguments&)>;
 using ServiceHandler = std::function<int(const tandem::config::ServerConfig&, const Arguments&)>;
@@ -62,12 +62,17 @@ const CLI::Validator kUserUri(
     },
     "sip:USER@DOMAIN");
 
-const CLI::Validator kSipUri(
+// A Request-URI as the proxy parses it (RFC 3261 §25.1 / RFC 3966).
+const CLI::Validator kRequestUri(
     [](std::string& text) {
-      const bool ok = (text.starts_with("sip:") || text.starts_with("sips:")) && text.find('@') != std::string::npos;
-      return ok ? std::string() : "'" + text + "' is not a user's SIP URI (sip:user@domain)";
+      auto uri = tandem::sip::parseUri(text);
+      if (!uri) {
+        return "'" + text + "' is not a valid URI: " + std::string(uri.error().reason);
+      }
+      return uri->scheme == tandem::sip::UriScheme::Other ? "'" + text + "' is not a sip, sips or tel URI"
+                                                          : std::string();
     },
-    "SIP-URI");
+    "URI");
 
 class Tree {
  public:
@@ -80,8 +85,10 @@ class Tree {
     declareRoute();
     declareHost();
     declareService();
-    CLI::App* where = later(root_, "where", "explain the routing decision for a URI", kNeedsProxy, "where");
-    where->add_option("uri", args_.uri, "e.g. sip:bob@example.com")->required()->check(kSipUri);
+    leaf(root_, "where", "explain the routing decision for a Request-URI (nothing is sent)", commands::where, "where")
+        ->add_option("uri", args_.uri, "e.g. sip:bob@example.com")
+        ->required()
+        ->check(kRequestUri);
     declareCert();
   }
 
@@ -274,6 +281,7 @@ int run(int argc, char** argv) {
   if (!store) {
     return commands::refuse(store.error());
   }
+  args.server = &*config;
   return command->run(**store, args);
 }
 
