@@ -456,7 +456,8 @@ TEST_F(FederationTest, HostAndRouteChangesApplyWithoutRestart) {
 // Kamailio as the peer partition (test/interop/kamailio-peer.cfg): it serves
 // dave, relays requests for users it does not have to Tandem A, and accepts
 // requests for dave from outside only from Tandem's address. A routes
-// *@example.com to Kamailio and authorizes 127.0.0.3.
+// *@example.com to Kamailio and authorizes 127.0.0.3. MESSAGE and
+// INVITE/ACK/BYE both ways.
 TEST_F(FederationTest, KamailioAsThePeerPartition) {
   const uint16_t kamailio_port = freePort(kKamailio);
   start(a_, "alice", kKamailio, kamailio_port);
@@ -516,6 +517,50 @@ TEST_F(FederationTest, KamailioAsThePeerPartition) {
 
   // carol exists on neither: Kamailio's final 404 for what A forwards.
   EXPECT_EQ(messageThrough(a_, "alice", "carol", 404), 0) << diagnostics();
+
+  // INVITE / ACK / BYE both ways: both record-route, the in-dialog requests
+  // go through Kamailio and A.
+  const std::string a = hostPortRegexp(kA, a_.port);
+  const std::string k = hostPortRegexp(kKamailio, kamailio_port);
+  const std::vector<std::string> vias{"Via: SIP/2\\.0/UDP " + k + ";branch=z9hG4bK",
+                                      "Via: SIP/2\\.0/UDP " + a + ";branch=z9hG4bK"};
+  const std::vector<std::string> record_routes{"Record-Route: <sip:" + k + ";lr", "<sip:" + a + ";lr>"};
+  auto callee = [&](const std::string& address, uint16_t port, const std::string& contact) {
+    std::string refs;
+    std::vector<std::string> on_invite = vias;
+    on_invite.insert(on_invite.end(), record_routes.begin(), record_routes.end());
+    on_invite.push_back("^INVITE " + contact + " SIP/2.0");
+    const std::string invite_checks = checks("i", on_invite, refs);
+    const std::string ack_checks = checks("a", vias, refs);
+    const std::string bye_checks = checks("b", vias, refs);
+    return startSipp(scenario("federation_invite_uas.xml", {{"[invite_checks]", invite_checks},
+                                                            {"[ack_checks]", ack_checks},
+                                                            {"[bye_checks]", bye_checks},
+                                                            {"[refs]", refs}}),
+                     address, port);
+  };
+  {
+    auto dave_callee = callee(kBobUa, dave_port, dave);
+    std::string refs;
+    const std::string uac_checks = checks("r", record_routes, refs);
+    EXPECT_EQ(sippUac(scenario("federation_invite_uac.xml", {{"[checks]", uac_checks}, {"[refs]", refs}}), kA, a_.port,
+                      "alice;alice-secret;dave", "dave@example.com"),
+              0)
+        << diagnostics();
+    EXPECT_EQ(dave_callee->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {
+    auto alice_callee = callee(kAliceUa, alice_port, alice);
+    // proxy_invite_uac.xml as dave (no credentials: Kamailio does not ask),
+    // checking A's Record-Route in the 200.
+    EXPECT_EQ(sippUac(scenario("proxy_invite_uac.xml", {{"From: <sip:alice@", "From: <sip:dave@"},
+                                                        {"Contact: <sip:alice@", "Contact: <sip:dave@"},
+                                                        {"[service]", "alice"}}),
+                      kKamailio, kamailio_port),
+              0)
+        << diagnostics();
+    EXPECT_EQ(alice_callee->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
 }
 
 }  // namespace
