@@ -141,7 +141,7 @@ class Kamailio:
     label = "Kamailio"
 
     def __init__(self, work, cpus, workers, shm_mb=256):
-        self.work = work / "kamailio"
+        self.work = (work / "kamailio").resolve()
         self.work.mkdir()
         self.cpus = cpus
         self.workers = workers
@@ -241,7 +241,7 @@ class Tandem:
     label = "Tandem"
 
     def __init__(self, work, cpus, workers, tandemd, tandemctl):
-        self.work = work / "tandem"
+        self.work = (work / "tandem").resolve()
         self.work.mkdir()
         self.cpus = cpus
         self.workers = workers
