@@ -71,6 +71,28 @@ def free_udp_port(addr=ADDR):
         return s.getsockname()[1]
 
 
+def io_counters():
+    """(I/O pressure "some" stall in microseconds since boot, write requests
+    completed on every whole disk): the registrars wait on fdatasync, so a
+    disk kept busy by other processes slows them without any CPU showing it."""
+    stall = writes = 0
+    try:
+        with open("/proc/pressure/io") as f:
+            stall = int(f.readline().rsplit("total=", 1)[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open("/proc/diskstats") as f:
+            for line in f:
+                cols = line.split()
+                if (len(cols) > 7 and os.path.exists(f"/sys/block/{cols[2]}")
+                        and not cols[2].startswith(("loop", "ram", "zram", "dm-", "md"))):
+                    writes += int(cols[7])
+    except (OSError, ValueError, IndexError):
+        pass
+    return stall, writes
+
+
 def user_name(i):
     return f"user{i:06d}"
 
@@ -358,6 +380,7 @@ class Bench(pb.Bench):
         self.results = {"servers": {}, "memory": {}, "notes": []}
         self.uas = None
         self.max_other_load = 0.0
+        self.max_io_pressure = 0.0
 
     # pb.Bench.max_rate drives these
     def session(self, server, transport="udp"):
@@ -377,12 +400,17 @@ class Bench(pb.Bench):
     def measured_run(self, server, transport, rate, seconds, count=None):
         """A run with the server's CPU time around it, and what else kept the
         machine busy meanwhile (anything but the server and SIPp)."""
-        c0, m0, d0 = cpu_seconds(server.pids()), machine_busy_seconds(), udp_drops()
+        c0, m0, d0, io0 = cpu_seconds(server.pids()), machine_busy_seconds(), udp_drops(), io_counters()
         if count is None:
             run = self.uac(server, transport, rate, seconds)
         else:
             run = self.sipp.register(server.port, rate, count, timeout=count / rate + 60)
-        c1, m1, d1 = cpu_seconds(server.pids()), machine_busy_seconds(), udp_drops()
+        c1, m1, d1, io1 = cpu_seconds(server.pids()), machine_busy_seconds(), udp_drops(), io_counters()
+        # share of the run's time some task waited on I/O (the server's own
+        # fdatasync waits included), and the disk writes of the whole machine
+        run["io_pressure_pct"] = round((io1[0] - io0[0]) / 1e4 / run["wall_s"], 1) if run["wall_s"] else None
+        run["disk_writes"] = io1[1] - io0[1]
+        self.max_io_pressure = max(self.max_io_pressure, run["io_pressure_pct"] or 0.0)
         run["udp_drops"] = {who: d1.get(addr, 0) - d0.get(addr, 0) for who, addr in (
             ("server", f"{ADDR}:{server.port}"), ("uac", f"{ADDR}:{self.sipp.port}"))}
         run["server_cpu_s"] = round(c1 - c0, 3)
@@ -565,6 +593,7 @@ class Bench(pb.Bench):
                     continue
                 R["memory"][name] = self.memory(server, rate)
         R["max_other_load_cpus"] = self.max_other_load
+        R["max_io_pressure_pct"] = self.max_io_pressure
         if self.max_other_load > 0.15:
             R["notes"].append(f"other processes kept up to {self.max_other_load} CPUs busy during the runs: "
                               f"the machine was not quiet, rerun for figures worth keeping")
@@ -761,7 +790,8 @@ def main():
         for n in results["notes"]:
             print(f"  note: {n}")
         print(f"  other load: up to {results.get('max_other_load_cpus')} CPUs during the runs, "
-              f"{machine['idle_check_busy_cpus']} before ({results.get('elapsed_s')} s)")
+              f"{machine['idle_check_busy_cpus']} before; I/O pressure up to {results.get('max_io_pressure_pct')} % "
+              f"of a run's time ({results.get('elapsed_s')} s)")
     try:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
