@@ -149,6 +149,9 @@ class RegSipp(pb.Sipp):
             timed_out = True
             kill_group(proc, grace=2)
             rc = proc.returncode
+        except BaseException:  # interrupted: leave no SIPp behind
+            kill_group(proc, grace=2)
+            raise
         wall = time.monotonic() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = self._collect(d, rc, timed_out, wall, count, rate)
