@@ -18,11 +18,17 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 6> kRootKeys = {"server", "connections", "tls", "limits", "log", "timers"};
+constexpr std::array<std::string_view, 8> kRootKeys = {"server", "connections", "tls", "limits",
+                                                       "log",    "timers",      "registrar", "auth"};
+constexpr std::array<std::string_view, 4> kRegistrarKeys = {"min_expires", "max_expires", "default_expires",
+                                                            "max_contacts"};
+constexpr std::array<std::string_view, 4> kAuthKeys = {"algorithms", "nonce_lifetime", "failure_limit",
+                                                       "failure_window"};
 constexpr std::array<std::string_view, 5> kServerKeys = {"fqdn", "store", "admin", "pool_fqdn", "workers"};
 constexpr std::array<std::string_view, 3> kConnectionKeys = {"address", "transport", "port"};
 constexpr std::array<std::string_view, 4> kTlsKeys = {"certificate", "private_key", "trusted_roots", "fips"};
-constexpr std::array<std::string_view, 3> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections"};
+constexpr std::array<std::string_view, 4> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections",
+                                                         "max_im_body"};
 constexpr std::array<std::string_view, 3> kTimersKeys = {"t1", "t2", "t4"};
 constexpr std::array<std::string_view, 1> kLogKeys = {"level"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -127,6 +133,8 @@ class Reader {
     readLimits(table(root, "limits"));
     readLog(table(root, "log"));
     readTimers(table(root, "timers"));
+    readRegistrar(table(root, "registrar"));
+    readAuth(table(root, "auth"));
     checkConnections();
     checkTls();
     std::stable_sort(result_.findings.begin(), result_.findings.end(),
@@ -373,6 +381,57 @@ class Reader {
     }
   }
 
+  void readRegistrar(const toml::table* registrar) {
+    if (registrar == nullptr) {
+      return;
+    }
+    checkKeys(*registrar, "registrar", kRegistrarKeys);
+    Registrar& out = result_.config.registrar;
+    out.min_expires = static_cast<uint32_t>(bounded(registrar, "registrar", "min_expires", out.min_expires, 1, 86400));
+    out.max_expires =
+        static_cast<uint32_t>(bounded(registrar, "registrar", "max_expires", out.max_expires, 60, 31536000));
+    out.default_expires =
+        static_cast<uint32_t>(bounded(registrar, "registrar", "default_expires", out.default_expires, 1, 31536000));
+    out.max_contacts = static_cast<uint32_t>(bounded(registrar, "registrar", "max_contacts", out.max_contacts, 1, 1000));
+    if (out.max_expires < out.min_expires) {
+      error(lineOfKey(registrar, "max_expires"), "registrar.max_expires", "must not be shorter than registrar.min_expires");
+    }
+  }
+
+  void readAuth(const toml::table* auth) {
+    if (auth == nullptr) {
+      return;
+    }
+    checkKeys(*auth, "auth", kAuthKeys);
+    Auth& out = result_.config.auth;
+    if (const toml::node* node = auth->get("algorithms"); node != nullptr) {
+      const toml::array* list = node->as_array();
+      std::vector<std::string> algorithms;
+      bool ok = list != nullptr && !list->empty();
+      if (list != nullptr) {
+        for (const toml::node& item : *list) {
+          const auto* text = item.as_string();
+          if (text == nullptr || (text->get() != "MD5" && text->get() != "SHA-256") ||
+              std::find(algorithms.begin(), algorithms.end(), text->get()) != algorithms.end()) {
+            ok = false;
+            break;
+          }
+          algorithms.push_back(text->get());
+        }
+      }
+      if (!ok) {
+        error(lineOfKey(auth, "algorithms"), "auth.algorithms",
+              "must list \"SHA-256\" and/or \"MD5\", each once, most preferred first");
+      } else {
+        out.algorithms = std::move(algorithms);
+      }
+    }
+    out.nonce_lifetime = std::chrono::seconds(bounded(auth, "auth", "nonce_lifetime", out.nonce_lifetime.count(), 10, 86400));
+    out.failure_limit = static_cast<uint32_t>(bounded(auth, "auth", "failure_limit", out.failure_limit, 1, 1000000));
+    out.failure_window =
+        std::chrono::seconds(bounded(auth, "auth", "failure_window", out.failure_window.count(), 1, 86400));
+  }
+
   void readLimits(const toml::table* limits) {
     if (limits == nullptr) {
       return;
@@ -385,6 +444,8 @@ class Reader {
         std::chrono::seconds(bounded(limits, "limits", "tcp_idle_timeout", out.tcp_idle_timeout.count(), 1, 86400));
     out.tcp_max_connections = static_cast<size_t>(
         bounded(limits, "limits", "tcp_max_connections", static_cast<int64_t>(out.tcp_max_connections), 1, 1000000));
+    out.max_im_body = static_cast<size_t>(
+        bounded(limits, "limits", "max_im_body", static_cast<int64_t>(out.max_im_body), 0, 1 << 20));
   }
 
   void readLog(const toml::table* log) {

@@ -61,6 +61,23 @@ struct Limits {
   size_t max_message_size = 65536;             // bytes, whole message (UDP and stream)
   std::chrono::seconds tcp_idle_timeout{300};  // a silent TCP connection is closed after this
   size_t tcp_max_connections = 4096;           // accepted TCP connections held at once
+  size_t max_im_body = 16384;                  // bytes of a page-mode MESSAGE body to a local user; over: 413
+};
+
+// The registrar (RFC 3261 §10.3), in seconds.
+struct Registrar {
+  uint32_t min_expires = 60;        // shorter (not 0): 423 Interval Too Brief
+  uint32_t max_expires = 86400;     // longer requests are shortened to this
+  uint32_t default_expires = 3600;  // no expires parameter and no Expires header
+  uint32_t max_contacts = 16;       // bindings per user
+};
+
+// Digest authentication (RFC 7616, RFC 8760).
+struct Auth {
+  std::vector<std::string> algorithms{"SHA-256", "MD5"};  // challenges offered, most preferred first
+  std::chrono::seconds nonce_lifetime{300};
+  uint32_t failure_limit = 10;  // failed authentications per source and window before 503
+  std::chrono::seconds failure_window{60};
 };
 
 // RFC 3261 §17.1.1.1: T1 (RTT estimate), T2 (longest retransmission
@@ -82,6 +99,8 @@ struct ServerConfig {
   std::vector<Connection> connections;
   Tls tls;
   Limits limits;
+  Registrar registrar;
+  Auth auth;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 

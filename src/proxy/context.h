@@ -18,6 +18,7 @@
 
 #include "sip/message.h"
 #include "sip/uri.h"
+#include "store/pool_snapshot.h"
 #include "transaction/interfaces.h"
 
 namespace tandem::proxy {
@@ -29,6 +30,7 @@ enum class Next : uint8_t {
   Respond,   // context.response says what to answer; nothing is forwarded
   Forward,   // context.targets say where the request goes (the forward phase sends it)
   Drop,      // nothing is sent (only for requests without a transaction, e.g. a stray ACK)
+  Defer,     // the phase answers later through Proxy::respondDeferred (e.g. after a store write)
 };
 
 // The answer a phase decided on.
@@ -43,6 +45,9 @@ struct LocalResponse {
 struct Target {
   Destination destination;
   std::string request_uri;  // empty: the Request-URI is left as received
+  // Route values put on top of the request's own (a registered contact's
+  // Path, RFC 3327 §5.3), in order; `destination` is then the first's.
+  std::vector<std::string> routes;
 };
 
 struct RequestContext {
@@ -50,6 +55,7 @@ struct RequestContext {
 
   const sip::Message& request;
   Destination source;
+  transaction::ServerId server;  // the server transaction (what a deferred answer names)
   sip::Uri request_uri;  // parsed by the sanity phase
 
   // Route processing (§16.4): Route values naming this proxy, removed when
@@ -63,6 +69,20 @@ struct RequestContext {
   // last Route value becomes the Request-URI.
   std::string strict_request_uri;
   std::string_view strict_route;  // the Route value taken (removed when forwarding)
+
+  // The routing rule's verdict (federation.md §2.1): the Request-URI names a
+  // user homed on this pool (local service delivers to the user's contacts).
+  // Valid during the pipeline only (points into the routing snapshot).
+  const store::UserRecord* local_user = nullptr;
+  // The authentication phase's verdict: the user the request's sender proved
+  // to be (digest), or nullptr (not needed, or from a trusted host).
+  const store::UserRecord* authenticated = nullptr;
+  // The host-authorization phase's verdict: the source is an authorized host
+  // with treat_as_authenticated (its requests are not challenged).
+  bool trusted = false;
+  // Credentials this proxy checked (Proxy-Authorization of our realm): not
+  // forwarded (they are ours, RFC 3261 §22.3).
+  std::vector<const sip::HeaderField*> consumed;
 
   LocalResponse response;
   std::vector<Target> targets;

@@ -104,6 +104,27 @@ std::string buildForwardedRequest(const RequestContext& context, const LocalIden
     doomed.push_back(context.strict_route);
   }
   removeValues(editor, request, sip::HeaderId::Route, doomed);
+  for (const sip::HeaderField* credentials : context.consumed) {
+    editor.remove(*credentials);
+  }
+  // A registered contact's Path (RFC 3327 §5.3): on top of what is left.
+  if (!target.routes.empty()) {
+    const sip::HeaderField* first_kept_route = nullptr;
+    for (auto it = request.values(sip::HeaderId::Route).begin(); it != request.values(sip::HeaderId::Route).end();
+         ++it) {
+      if (std::none_of(doomed.begin(), doomed.end(), [&](std::string_view d) { return d.data() == (*it).data(); })) {
+        first_kept_route = &it.field();
+        break;
+      }
+    }
+    for (const std::string& route : target.routes) {
+      if (first_kept_route != nullptr) {
+        editor.insertBefore(*first_kept_route, "Route", route);
+      } else {
+        editor.append("Route", route);
+      }
+    }
+  }
 
   // §18.2.1 / RFC 3581: tell the previous hop's Via where it really came from.
   std::string received;

@@ -83,7 +83,7 @@ Proxy::Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySe
 Proxy::~Proxy() = default;
 
 size_t Proxy::pending() const {
-  size_t n = 0;
+  size_t n = deferred_;
   for (const auto& [server_key, response_context] : contexts_) {
     n += response_context.final_sent ? 0 : 1;
   }
@@ -134,6 +134,18 @@ void Proxy::respondLocally(ServerId id, const sip::Message& request, const Local
   (void)table_.respond(id, sip::buildResponse(request, response.status, reason, localTag(), extra));
 }
 
+void Proxy::respondDeferred(ServerId id, const LocalResponse& response) {
+  if (deferred_ > 0) {
+    --deferred_;
+  }
+  const sip::Message* request = table_.request(id);
+  if (request == nullptr) {
+    spdlog::debug("deferred answer {} dropped: its transaction is gone", response.status);
+    return;
+  }
+  respondLocally(id, *request, response);
+}
+
 void Proxy::onRequest(ServerId id, const sip::Message& request, const Destination& source) {
   ++stats_.requests;
   if (request.method() == sip::Method::Cancel) {
@@ -150,6 +162,7 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
     return;
   }
   RequestContext context(request, source);
+  context.server = id;
   if (draining_) {
     context.response.headers.emplace_back("Retry-After", "5");
     context.respond(503, "The server is stopping");
@@ -165,6 +178,9 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
       return;
     case Next::Drop:
       (void)table_.terminate(id);
+      return;
+    case Next::Defer:
+      ++deferred_;
       return;
     case Next::Continue:
       break;

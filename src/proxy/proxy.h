@@ -63,8 +63,21 @@ class Proxy final : public transaction::TransactionUser {
   void onDestinationFailed(const Destination& destination);
   // New pool settings; requests already in progress keep the old snapshot.
   void setRouting(RoutingSnapshotPtr snapshot) { routing_ = std::move(snapshot); }
+  const RoutingSnapshotPtr& routing() const { return routing_; }
 
   const ProxyStats& stats() const { return stats_; }
+  // The phases in their fixed order. Sanity, routing and a local service
+  // answering for the server itself are the proxy's own; the server plugs
+  // the authentication phase and a fuller local service (registrar, local
+  // users) into their slots. A plugged phase outlives the proxy.
+  enum Slot : size_t { kSanity, kHostAuthorization, kAuthentication, kRouting, kLocalService, kSlots };
+  void setPhase(Slot slot, Phase* phase) { phases_[slot] = phase; }
+  LocalServicePhase& builtinLocalService() { return local_service_; }
+
+  // The answer to a request a phase deferred (Next::Defer), on this loop.
+  // Ignored when the server transaction is gone.
+  void respondDeferred(transaction::ServerId id, const LocalResponse& response);
+
   // Graceful stop: requests that would start a new server transaction are
   // answered 503 with a Warning (retransmissions of requests under way are
   // still absorbed by their transactions; ACK and CANCEL still pass).
@@ -110,10 +123,7 @@ class Proxy final : public transaction::TransactionUser {
   };
   static uint64_t key(transaction::TransactionId id) { return (uint64_t{id.generation} << 32) | id.index; }
 
-  // The phases in their fixed order. Host authorization and authentication
-  // are empty slots until the federation and registrar issues fill them; the
-  // forward phase is forward() below, acting on the targets routing chose.
-  enum Slot : size_t { kSanity, kHostAuthorization, kAuthentication, kRouting, kLocalService, kSlots };
+  // The forward phase is forward() below, acting on the targets chosen.
   Next runPipeline(RequestContext& context, size_t last_slot = kLocalService);
   void respondLocally(transaction::ServerId id, const sip::Message& request, const LocalResponse& response);
   void forward(transaction::ServerId id, RequestContext& context);
@@ -141,6 +151,7 @@ class Proxy final : public transaction::TransactionUser {
   std::unordered_map<uint64_t, transaction::ServerId> owners_;  // client transaction -> server transaction
   uint64_t sequence_ = 0;
   bool draining_ = false;
+  size_t deferred_ = 0;  // requests waiting for respondDeferred
   ProxyStats stats_;
 };
 

@@ -102,7 +102,7 @@ Next RoutingPhase::toUri(RequestContext& context, const sip::Uri& uri, std::stri
   if (!destination) {
     return context.respond(503, std::string(what) + " names a host name; DNS next hops are not resolved yet");
   }
-  context.targets.push_back(Target{*destination, {}});
+  context.targets.push_back(Target{*destination, {}, {}});
   return Next::Forward;
 }
 
@@ -110,6 +110,9 @@ Next RoutingPhase::byStaticRoute(RequestContext& context) const {
   const sip::Uri& uri = context.request_uri;
   const StaticRoute* route = snapshot_ ? matchRoute(*snapshot_, uri) : nullptr;
   if (route == nullptr) {
+    if (snapshot_ && snapshot_->isLocalDomain(uri.host)) {
+      return context.respond(404, "User does not exist");
+    }
     return context.respond(404, "No user or static route for " + std::string(uri.host));
   }
   const auto address = literalAddress(route->next_hop);
@@ -163,7 +166,24 @@ Next RoutingPhase::run(RequestContext& context) {
   if (context.routed_to_us) {
     return toUri(context, context.request_uri, "The Request-URI");
   }
+  const sip::Uri& uri = context.request_uri;
+  if (snapshot_ && uri.isSip() && snapshot_->isLocalDomain(uri.host)) {
+    if (uri.user.empty()) {
+      return Next::Continue;  // the domain itself (REGISTER): local service
+    }
+    if (snapshot_->pool) {
+      if (const store::UserRecord* user = snapshot_->pool->findUser(uri.user, uri.host); user != nullptr) {
+        context.local_user = user;
+        return Next::Continue;
+      }
+    }
+  }
   return byStaticRoute(context);
+}
+
+bool RoutingSnapshot::isLocalDomain(std::string_view domain) const {
+  return std::any_of(domains.begin(), domains.end(),
+                     [&](const std::string& ours) { return sip::equalsIgnoreCase(ours, domain); });
 }
 
 Next LocalServicePhase::run(RequestContext& context) {

@@ -10,13 +10,16 @@
 //   3. We were named by a Route (a dialog we record-routed) and none is left:
 //      the request goes to its Request-URI.
 //   4. A request for this server itself (no user part): local service.
-//   5. The first static route matching the Request-URI (user "*" or exact,
+//   5. The Request-URI is in one of the pool's domains (federation.md §2.1,
+//      a user-existence lookup first): no user part (REGISTER, OPTIONS to the
+//      domain) or a user homed here → local service (context.local_user).
+//   6. The first static route matching the Request-URI (user "*" or exact,
 //      domain exact, phone_uri): the route's next hop, Request-URI unchanged
 //      unless replace_host.
-//   6. Nothing matches: 404, final.
+//   7. Nothing matches: 404, final ("User does not exist" for our domains).
 //
-// Next hops are IP literals here; FQDN next hops and the user directory arrive
-// with the federation and registrar issues.
+// Next hops are IP literals here; FQDN next hops arrive with the federation
+// issue.
 
 #include <memory>
 #include <string>
@@ -42,6 +45,10 @@ struct StaticRoute {
 struct RoutingSnapshot {
   std::vector<std::string> domains;
   std::vector<StaticRoute> routes;
+  // The users homed here (user directory); nullptr: none.
+  std::shared_ptr<const store::PoolSnapshot> pool;
+
+  bool isLocalDomain(std::string_view domain) const;
 };
 using RoutingSnapshotPtr = std::shared_ptr<const RoutingSnapshot>;
 

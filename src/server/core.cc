@@ -5,6 +5,8 @@
 #include <charconv>
 #include <chrono>
 
+#include <asio/post.hpp>
+
 #include "sip/headers.h"
 #include "sip/validate.h"
 
@@ -86,6 +88,23 @@ Core::Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig
 }
 
 Core::~Core() = default;
+
+void Core::enableUserServices(auth::Authenticator& authenticator, registrar::Registrar& registrar,
+                              const registrar::LocationTable& table, registrar::LocalServiceSettings settings) {
+  authentication_.emplace(proxy_.routing(), authenticator);
+  proxy_.setPhase(proxy::Proxy::kAuthentication, &*authentication_);
+  // A deferred answer (the registrar's, once the binding is durable) comes
+  // from the store thread: run it on this loop, then keep the timers going.
+  auto post = [this](std::function<void()> fn) {
+    asio::post(worker_.io(), [this, fn = std::move(fn)]() {
+      fn();
+      armTick();
+      updateDrained();
+    });
+  };
+  local_service_.emplace(proxy_, registrar, table, std::move(post), settings);
+  proxy_.setPhase(proxy::Proxy::kLocalService, &*local_service_);
+}
 
 void Core::start(const std::vector<transport::BoundListener>& bound) {
   tick_.emplace(worker_.io());

@@ -21,7 +21,10 @@
 #include <optional>
 #include <string>
 
+#include "auth/authenticator.h"
+#include "proxy/authentication.h"
 #include "proxy/proxy.h"
+#include "registrar/local_service.h"
 #include "server/request_handler.h"
 #include "transport/inbound.h"
 #include "transport/worker.h"
@@ -40,6 +43,11 @@ class Core final : public transport::MessageHandler {
 
   // Once the listeners are bound (on the worker's thread or before it runs).
   void start(const std::vector<transport::BoundListener>& bound);
+  // Plugs the authentication phase and the local service for the users
+  // homed here (registrar, delivery to contacts) into the proxy. Before the
+  // loop runs; the three outlive the core.
+  void enableUserServices(auth::Authenticator& authenticator, registrar::Registrar& registrar,
+                          const registrar::LocationTable& table, registrar::LocalServiceSettings settings);
   // New routing settings (on the worker's thread).
   void setRouting(proxy::RoutingSnapshotPtr snapshot) { proxy_.setRouting(std::move(snapshot)); }
   // A response another worker received for one of our transactions.
@@ -76,6 +84,8 @@ class Core final : public transport::MessageHandler {
   proxy::LocalIdentity identity_;
   proxy::Proxy proxy_;
   RequestHandler stateless_;
+  std::optional<proxy::AuthenticationPhase> authentication_;
+  std::optional<registrar::LocalService> local_service_;
   // Made in start(): when opening the listeners fails, the workers' loops are
   // gone before the cores, and a timer must not outlive its loop.
   std::optional<asio::steady_timer> tick_;

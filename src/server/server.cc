@@ -57,6 +57,27 @@ size_t workerCount(const config::ServerConfig& config) {
   return cores == 0 ? 1 : cores;
 }
 
+registrar::RegistrarSettings registrarSettings(const config::Registrar& registrar) {
+  registrar::RegistrarSettings out;
+  out.min_expires = registrar.min_expires;
+  out.max_expires = registrar.max_expires;
+  out.default_expires = registrar.default_expires;
+  out.max_contacts = registrar.max_contacts;
+  return out;
+}
+
+auth::AuthSettings authSettings(const config::Auth& auth) {
+  auth::AuthSettings out;
+  out.algorithms.clear();
+  for (const std::string& name : auth.algorithms) {
+    out.algorithms.push_back(name == "MD5" ? store::DigestAlgorithm::Md5 : store::DigestAlgorithm::Sha256);
+  }
+  out.nonce_lifetime = auth.nonce_lifetime;
+  out.failure_limit = auth.failure_limit;
+  out.failure_window = auth.failure_window;
+  return out;
+}
+
 }  // namespace
 
 std::vector<transport::ListenSpec> listenSpecs(const config::ServerConfig& config) {
@@ -80,6 +101,7 @@ transport::Limits transportLimits(const config::Limits& limits) {
 proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
   auto snapshot = std::make_shared<proxy::RoutingSnapshot>();
   snapshot->domains = pool.settings.domains;
+  snapshot->pool = std::make_shared<const store::PoolSnapshot>(pool);
   for (const config::Route& route : pool.settings.routes) {
     snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop,
                                                   route.port, toTransportKind(route.transport),
@@ -96,6 +118,10 @@ Server::~Server() {
     workers_->stop();
     workers_->join();
   }
+  // Its last completions post to the stopped loops, which still exist.
+  if (registrar_) {
+    registrar_->stop();
+  }
   // The cores' timers belong to the workers' loops: they go first, once no
   // loop runs, and the workers (and their loops) after them.
   cores_.clear();
@@ -109,6 +135,20 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
     return fail("store: " + store.error());
   }
   server->store_ = std::move(*store);
+
+  // The registrar's own store connection (its thread writes through it).
+  auto registrar_store = store::open(config.store);
+  if (!registrar_store) {
+    return fail("store: " + registrar_store.error());
+  }
+  server->locations_ = std::make_unique<registrar::LocationTable>();
+  auto registrar = registrar::Registrar::start(std::move(*registrar_store), *server->locations_,
+                                               registrarSettings(config.registrar));
+  if (!registrar) {
+    return fail("store: " + registrar.error());
+  }
+  server->registrar_ = std::move(*registrar);
+  server->authenticator_ = std::make_unique<auth::Authenticator>(authSettings(config.auth));
 
   const std::vector<transport::ListenSpec> specs = listenSpecs(config);
   Server* self = server.get();
@@ -126,8 +166,12 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
     return fail(workers.error());
   }
   server->workers_ = std::move(*workers);
+  registrar::LocalServiceSettings local_service;
+  local_service.max_im_body = config.limits.max_im_body;
   for (size_t i = 0; i < server->cores_.size(); ++i) {
     server->cores_[i]->start((*server->workers_)[i].bound());
+    server->cores_[i]->enableUserServices(*server->authenticator_, *server->registrar_, *server->locations_,
+                                          local_service);
   }
   server->reloadPool(true);
   const auto& bound = server->workers_->bound();
@@ -136,6 +180,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
                  transport::toString(bound[i].endpoint));
   }
   spdlog::info("{} worker loop(s)", server->workers_->size());
+  spdlog::info("registrar: {} binding(s) of {} user(s) loaded", server->locations_->bindings(),
+               server->locations_->users());
   return server;
 }
 

@@ -26,7 +26,10 @@
 
 #include "common/result.h"
 #include "config/server_config.h"
+#include "auth/authenticator.h"
 #include "proxy/routing.h"
+#include "registrar/location.h"
+#include "registrar/registrar.h"
 #include "server/core.h"
 #include "store/store.h"
 #include "transport/listeners.h"
@@ -62,6 +65,11 @@ class Server {
   asio::steady_timer pool_timer_;
   asio::steady_timer drain_timer_;
   std::unique_ptr<store::Store> store_;
+  // The users' services, shared by every worker: the registrar's location
+  // table and store thread, and the digest authenticator.
+  std::unique_ptr<registrar::LocationTable> locations_;
+  std::unique_ptr<registrar::Registrar> registrar_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
   uint64_t pool_version_ = 0;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
   std::unique_ptr<transport::Workers> workers_;

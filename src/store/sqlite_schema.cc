@@ -63,8 +63,28 @@ CREATE TABLE settings (
 INSERT INTO settings (key, value) VALUES ('presence.authorize', 'ask');
 )sql";
 
-// Issue 4 appends here: registrations, subscriptions, publications.
-constexpr std::array<std::string_view, 1> kMigrations = {kPoolSettings};
+// Version 2: registrations (RFC 3261 §10.3). A binding belongs to a user and
+// goes with it; expires_at is Unix seconds.
+constexpr std::string_view kRegistrations = R"sql(
+CREATE TABLE bindings (
+  user_part  TEXT NOT NULL,
+  domain     TEXT NOT NULL,
+  contact    TEXT NOT NULL,
+  q          INTEGER NOT NULL CHECK (q BETWEEN 0 AND 1000),
+  expires_at INTEGER NOT NULL,
+  call_id    TEXT NOT NULL,
+  cseq       INTEGER NOT NULL,
+  path       TEXT NOT NULL,
+  received   TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  PRIMARY KEY (user_part, domain, contact),
+  FOREIGN KEY (user_part, domain) REFERENCES users (user_part, domain) ON DELETE CASCADE ON UPDATE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX bindings_by_expiry ON bindings (expires_at);
+)sql";
+
+// Presence appends here: subscriptions, publications.
+constexpr std::array<std::string_view, 2> kMigrations = {kPoolSettings, kRegistrations};
 
 }  // namespace
 

@@ -35,6 +35,10 @@ struct SqliteStore::Statements {
   Statement delete_user;
   Statement select_setting;
   Statement upsert_setting;
+  Statement select_bindings;
+  Statement upsert_binding;
+  Statement delete_binding;
+  Statement purge_bindings;
 };
 
 namespace {
@@ -79,6 +83,16 @@ constexpr auto statementSql() {
       {&S::select_setting, "SELECT value FROM settings WHERE key = ?"},
       {&S::upsert_setting,
        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+      {&S::select_bindings,
+       "SELECT user_part, domain, contact, q, expires_at, call_id, cseq, path, received, user_agent FROM bindings "
+       "WHERE expires_at > ? ORDER BY domain, user_part, contact"},
+      {&S::upsert_binding,
+       "INSERT INTO bindings (user_part, domain, contact, q, expires_at, call_id, cseq, path, received, user_agent) "
+       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_part, domain, contact) DO UPDATE SET "
+       "q = excluded.q, expires_at = excluded.expires_at, call_id = excluded.call_id, cseq = excluded.cseq, "
+       "path = excluded.path, received = excluded.received, user_agent = excluded.user_agent"},
+      {&S::delete_binding, "DELETE FROM bindings WHERE user_part = ? AND domain = ? AND contact = ?"},
+      {&S::purge_bindings, "DELETE FROM bindings WHERE expires_at <= ?"},
   });
 }
 
@@ -95,7 +109,7 @@ UserRecord userFromRow(const Statement::Use& row) {
 
 // Reads every row of `use` with `make`.
 template <class T, class Make>
-Result<std::vector<T>, std::string> readAll(Statement::Use use, Make make) {
+Result<std::vector<T>, std::string> readAll(Statement::Use&& use, Make make) {
   std::vector<T> out;
   for (;;) {
     Result<bool, std::string> row = use.step();
@@ -803,6 +817,68 @@ StoreResult<ChangeSummary> SqliteStore::setUserEnabled(std::string_view uri, boo
     summary.changes.push_back(std::string(enabled ? "user enabled: " : "user disabled: ") + user.uri);
     return updateUser(user);
   });
+}
+
+// --- Registrations ----------------------------------------------------------
+
+StoreResult<std::vector<Binding>> SqliteStore::loadBindings(int64_t now) {
+  Statement::Use use = statements_->select_bindings.use();
+  use.bind(now);
+  auto bindings = readAll<Binding>(std::move(use), [](const Statement::Use& row) {
+    Binding binding;
+    binding.user = row.text(0);
+    binding.domain = row.text(1);
+    binding.contact = row.text(2);
+    binding.q = static_cast<uint16_t>(row.integer(3));
+    binding.expires_at = row.integer(4);
+    binding.call_id = row.text(5);
+    binding.cseq = static_cast<uint32_t>(row.integer(6));
+    binding.path = row.text(7);
+    binding.received = row.text(8);
+    binding.user_agent = row.text(9);
+    return binding;
+  });
+  return bindings ? std::move(bindings) : fail(error(bindings.error()));
+}
+
+StoreStatus SqliteStore::writeBindings(const std::vector<BindingChange>& changes) {
+  if (changes.empty()) {
+    return {};
+  }
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Write);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  for (const BindingChange& change : changes) {
+    const Binding& b = change.binding;
+    Status<std::string> done;
+    if (change.kind == BindingChange::Kind::Upsert) {
+      Statement::Use use = statements_->upsert_binding.use();
+      use.bind(b.user).bind(b.domain).bind(b.contact).bind(int64_t{b.q}).bind(b.expires_at).bind(b.call_id);
+      use.bind(int64_t{b.cseq}).bind(b.path).bind(b.received).bind(b.user_agent);
+      done = use.run();
+    } else {
+      Statement::Use use = statements_->delete_binding.use();
+      use.bind(b.user).bind(b.domain).bind(b.contact);
+      done = use.run();
+    }
+    if (!done) {
+      return fail(error("binding of sip:" + b.user + "@" + b.domain + " not written: " + done.error()));
+    }
+  }
+  if (Status<std::string> committed = transaction->commit(); !committed) {
+    return fail(error(committed.error()));
+  }
+  return {};
+}
+
+StoreResult<size_t> SqliteStore::purgeExpiredBindings(int64_t now) {
+  Statement::Use use = statements_->purge_bindings.use();
+  use.bind(now);
+  if (Status<std::string> done = use.run(); !done) {
+    return fail(error(done.error()));
+  }
+  return static_cast<size_t>(db_.changes());
 }
 
 }  // namespace tandem::store

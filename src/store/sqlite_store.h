@@ -60,6 +60,10 @@ class SqliteStore final : public Store {
   StoreResult<std::optional<UserRecord>> getUser(std::string_view uri) override;
   StoreResult<std::optional<UserRecord>> findUser(std::string_view user, std::string_view domain) override;
 
+  StoreResult<std::vector<Binding>> loadBindings(int64_t now) override;
+  StoreStatus writeBindings(const std::vector<BindingChange>& changes) override;
+  StoreResult<size_t> purgeExpiredBindings(int64_t now) override;
+
   // The schema version of the open database.
   int schemaVersion() const { return schema_version_; }
 

@@ -27,6 +27,7 @@
 #include "config/pool.h"
 #include "config/server_config.h"
 #include "store/pool_snapshot.h"
+#include "store/registration.h"
 
 namespace tandem::store {
 
@@ -99,10 +100,20 @@ class Store {
   virtual StoreResult<std::optional<UserRecord>> getUser(std::string_view uri) = 0;
   virtual StoreResult<std::optional<UserRecord>> findUser(std::string_view user, std::string_view domain) = 0;
 
-  // --- User state (issue 4) -----------------------------------------------
-  // Registrations (bindings per address of record, with expiry), presence
-  // subscriptions and publications arrive here, each with its own schema
-  // migration and methods; writes acknowledged to a client must be durable.
+  // --- User state ---------------------------------------------------------
+  // Writes acknowledged to a client must be durable when the call returns
+  // (SQLite: committed with synchronous = FULL). They do not move the pool's
+  // change counter. Presence subscriptions and publications join here.
+
+  // Every binding that has not expired at `now` (Unix seconds), for a
+  // registrar starting up. Sorted by domain, user, contact.
+  virtual StoreResult<std::vector<Binding>> loadBindings(int64_t now) = 0;
+  // Applies the changes in order, in one transaction (a group commit of
+  // several REGISTERs): all or none. Bindings of a user that does not exist
+  // are refused (the whole write fails).
+  virtual StoreStatus writeBindings(const std::vector<BindingChange>& changes) = 0;
+  // Deletes the bindings expired at `now`; returns how many.
+  virtual StoreResult<size_t> purgeExpiredBindings(int64_t now) = 0;
 };
 
 // Opens (and creates or migrates) the store a server file names.

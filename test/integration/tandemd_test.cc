@@ -144,12 +144,13 @@ TEST_F(TandemdTest, OptionsAnswerListsCapabilitiesAndTagsTheTo) {
   EXPECT_NE(log().find("\nOPTIONS sip:lcs1.example.com SIP/2.0\r\n"), std::string::npos) << log();
 }
 
-TEST_F(TandemdTest, MethodsNotServedYetAreAnsweredHonestly) {
+TEST_F(TandemdTest, RegisterWithoutAnAddressOfRecordAndUnknownMethodsAreRefusedPrecisely) {
   UdpClient client;
-  client.sendTo(kServer, port_, request("REGISTER", "UDP", client.localPort()));
+  client.sendTo(kServer, port_, request("REGISTER", "UDP", client.localPort()));  // To: <sip:lcs1.example.com>
   const std::string registered = client.receive().value_or("");
-  EXPECT_TRUE(startsWith(registered, "SIP/2.0 480 Temporarily Unavailable\r\n")) << registered;
-  EXPECT_NE(registered.find("Warning: 399 lcs1.example.com \"REGISTER is served from a later release\""),
+  EXPECT_TRUE(startsWith(registered, "SIP/2.0 400 Bad Request\r\n")) << registered;
+  EXPECT_NE(registered.find("Warning: 399 lcs1.example.com \"The To header must be the SIP address of record being "
+                            "registered\""),
             std::string::npos)
       << registered;
 
@@ -233,7 +234,7 @@ TEST_F(TandemdTest, TcpKeepAlivePingGetsPongAndTheConnectionStaysUsable) {
   received.clear();
   ASSERT_TRUE(client.readUntil(received, "REGISTER\r\n"));
   EXPECT_TRUE(startsWith(received, "SIP/2.0 200 OK\r\n")) << received;
-  EXPECT_NE(received.find("SIP/2.0 480 "), std::string::npos) << received;
+  EXPECT_NE(received.find("SIP/2.0 400 "), std::string::npos) << received;
 }
 
 TEST_F(TandemdTest, TcpRequestsAreAnsweredAfterThePeerHalfCloses) {
