@@ -16,14 +16,17 @@ Figures, per server (docs/performance.md explains them):
   (a) server CPU time (utime + stime from /proc, summed over the server's
       processes) per 10,000 registrations (each = the 401 exchange and the
       authenticated REGISTER with its 200), at one fixed rate both sustain
-      with zero failures: half of Kamailio's maximum (half of Tandem's if
-      that is lower);
+      with zero failures: half of Kamailio's maximum (halved again, at most
+      twice, while Kamailio's 20 s run at it is not clean; half of Tandem's
+      maximum if that is lower);
   (b) the highest rate with zero failed registrations (ramp x2 then bisect,
       short steps), with p50 / p99 response time of the authenticated
       REGISTER at half that rate;
   (c) memory per registered user: --users users (100,000) registered once
-      each, one binding each, on a fresh server with every user provisioned:
-      (RSS after - RSS before) / users, summed over the server's processes;
+      each, one binding each, at half the server's common rate (max/4), on a
+      fresh server with every user provisioned: (RSS 40 s after the last
+      registration, past Timer J - RSS before) / users, summed over the
+      server's processes;
       PSS too; for Kamailio also its shared memory pool use (kamcmd
       core.shmmem, real_used) before and after.
 
