@@ -96,6 +96,21 @@ def io_counters():
     return stall, writes
 
 
+def cpu_split(pids):
+    """(utime, stime) summed over pids, seconds: a registrar's fdatasync
+    shows in its system time."""
+    u = st = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        u, st = u + int(fields[11]), st + int(fields[12])
+    return u / pb.CLK_TCK, st / pb.CLK_TCK
+
+
 def user_name(i):
     return f"user{i:06d}"
 
@@ -413,6 +428,7 @@ class Bench(pb.Bench):
     def measured_run(self, server, transport, rate, seconds, count=None):
         """A run with the server's CPU time around it, and what else kept the
         machine busy meanwhile (anything but the server and SIPp)."""
+        s0 = cpu_split(server.pids())
         c0, m0, d0, io0 = cpu_seconds(server.pids()), machine_busy_seconds(), udp_drops(), io_counters()
         if count is None:
             run = self.uac(server, transport, rate, seconds)
@@ -426,7 +442,9 @@ class Bench(pb.Bench):
         self.max_io_pressure = max(self.max_io_pressure, run["io_pressure_pct"] or 0.0)
         run["udp_drops"] = {who: d1.get(addr, 0) - d0.get(addr, 0) for who, addr in (
             ("server", f"{ADDR}:{server.port}"), ("uac", f"{ADDR}:{self.sipp.port}"))}
+        s1 = cpu_split(server.pids())
         run["server_cpu_s"] = round(c1 - c0, 3)
+        run["server_user_s"], run["server_system_s"] = round(s1[0] - s0[0], 3), round(s1[1] - s0[1], 3)
         run["cpu_s_per_10k"] = round((c1 - c0) / run["successful"] * 10000, 4) if run["successful"] else None
         run["sipp_uas_cpu_s"] = 0.0
         other = (m1 - m0) - (c1 - c0) - run["sipp_uac_cpu_s"]
@@ -484,7 +502,8 @@ class Bench(pb.Bench):
                     continue
                 time.sleep(1)
                 runs[r] = self.measured_run(server, "udp", r, self.args.fixed)
-                log(f"{server.name} fixed {r}/s for {self.args.fixed:g}s: cpu {runs[r]['server_cpu_s']} s, "
+                log(f"{server.name} fixed {r}/s for {self.args.fixed:g}s: cpu {runs[r]['server_cpu_s']} s "
+                    f"({runs[r]['server_user_s']} user + {runs[r]['server_system_s']} system), "
                     f"p50 {runs[r]['p50_ms']} ms, p99 {runs[r]['p99_ms']} ms, "
                     + ("clean" if runs[r]["clean"] else why_not_clean(runs[r])))
             # The yardstick's common rate must be clean: a disk stall (other
@@ -502,7 +521,8 @@ class Bench(pb.Bench):
                 self.probe(server)
                 time.sleep(1)
                 runs[half] = self.measured_run(server, "udp", half, self.args.fixed)
-                log(f"{server.name} fixed {half}/s for {self.args.fixed:g}s: cpu {runs[half]['server_cpu_s']} s, "
+                log(f"{server.name} fixed {half}/s for {self.args.fixed:g}s: cpu {runs[half]['server_cpu_s']} s "
+                    f"({runs[half]['server_user_s']} user + {runs[half]['server_system_s']} system), "
                     f"p50 {runs[half]['p50_ms']} ms, p99 {runs[half]['p99_ms']} ms, "
                     + ("clean" if runs[half]["clean"] else why_not_clean(runs[half])))
             res["latency_rate"] = half
