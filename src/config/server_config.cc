@@ -18,7 +18,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 8> kRootKeys = {"server", "connections", "tls", "limits",
+constexpr std::array<std::string_view, 8> kRootKeys = {"server", "connections", "tls",       "limits",
                                                        "log",    "timers",      "registrar", "auth"};
 constexpr std::array<std::string_view, 4> kRegistrarKeys = {"min_expires", "max_expires", "default_expires",
                                                             "max_contacts"};
@@ -29,7 +29,7 @@ constexpr std::array<std::string_view, 3> kConnectionKeys = {"address", "transpo
 constexpr std::array<std::string_view, 4> kTlsKeys = {"certificate", "private_key", "trusted_roots", "fips"};
 constexpr std::array<std::string_view, 4> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections",
                                                          "max_im_body"};
-constexpr std::array<std::string_view, 3> kTimersKeys = {"t1", "t2", "t4"};
+constexpr std::array<std::string_view, 4> kTimersKeys = {"t1", "t2", "t4", "c"};
 constexpr std::array<std::string_view, 1> kLogKeys = {"level"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 constexpr std::array<std::string_view, 4> kTransportNames = {"udp", "tcp", "tls", "mtls"};
@@ -379,6 +379,11 @@ class Reader {
     if (out.t2 < out.t1) {
       error(lineOfKey(timers, "t2"), "timers.t2", "must not be shorter than timers.t1");
     }
+    out.c = std::chrono::milliseconds(bounded(timers, "timers", "c", out.c.count(), 1000, 3600000));
+    if (out.c < std::chrono::minutes(3)) {
+      warning(lineOfKey(timers, "c"), "timers.c",
+              "is shorter than the 3 minutes RFC 3261 §16.6 asks for: ringing calls are cancelled early");
+    }
   }
 
   void readRegistrar(const toml::table* registrar) {
@@ -392,9 +397,11 @@ class Reader {
         static_cast<uint32_t>(bounded(registrar, "registrar", "max_expires", out.max_expires, 60, 31536000));
     out.default_expires =
         static_cast<uint32_t>(bounded(registrar, "registrar", "default_expires", out.default_expires, 1, 31536000));
-    out.max_contacts = static_cast<uint32_t>(bounded(registrar, "registrar", "max_contacts", out.max_contacts, 1, 1000));
+    out.max_contacts =
+        static_cast<uint32_t>(bounded(registrar, "registrar", "max_contacts", out.max_contacts, 1, 1000));
     if (out.max_expires < out.min_expires) {
-      error(lineOfKey(registrar, "max_expires"), "registrar.max_expires", "must not be shorter than registrar.min_expires");
+      error(lineOfKey(registrar, "max_expires"), "registrar.max_expires",
+            "must not be shorter than registrar.min_expires");
     }
   }
 
@@ -426,7 +433,8 @@ class Reader {
         out.algorithms = std::move(algorithms);
       }
     }
-    out.nonce_lifetime = std::chrono::seconds(bounded(auth, "auth", "nonce_lifetime", out.nonce_lifetime.count(), 10, 86400));
+    out.nonce_lifetime =
+        std::chrono::seconds(bounded(auth, "auth", "nonce_lifetime", out.nonce_lifetime.count(), 10, 86400));
     out.failure_limit = static_cast<uint32_t>(bounded(auth, "auth", "failure_limit", out.failure_limit, 1, 1000000));
     out.failure_window =
         std::chrono::seconds(bounded(auth, "auth", "failure_window", out.failure_window.count(), 1, 86400));

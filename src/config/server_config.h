@@ -86,6 +86,7 @@ struct Timers {
   std::chrono::milliseconds t1{500};
   std::chrono::milliseconds t2{4000};
   std::chrono::milliseconds t4{5000};
+  std::chrono::milliseconds c{180000};  // proxy INVITE Timer C (§16.6 item 11): > 3 minutes
 };
 
 struct ServerConfig {

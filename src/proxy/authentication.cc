@@ -45,6 +45,17 @@ Next AuthenticationPhase::run(RequestContext& context) {
     return Next::Continue;  // not one of our users: host authorization and routing decide
   }
   const std::string realm = lower(claimed->uri.host);
+  const bool homed_here = snapshot->pool && snapshot->pool->findUser(claimed->uri.user, realm) != nullptr;
+  if (!homed_here && !registering) {
+    // A user of a shared domain homed on the peer partition: only the peer
+    // (an authorized host) may send for it (federation.md §2.1).
+    if (context.authorized_host) {
+      return Next::Continue;
+    }
+    return context.respond(403, "sip:" + std::string(claimed->uri.user) + "@" + realm +
+                                    " is not a user of this server, and " +
+                                    context.source.endpoint.address.to_string() + " is not an authorized host");
+  }
   auto lookup = [&snapshot](std::string_view user, std::string_view domain) -> const store::UserRecord* {
     return snapshot->pool ? snapshot->pool->findUser(user, domain) : nullptr;
   };

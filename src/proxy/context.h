@@ -80,6 +80,9 @@ struct RequestContext {
   // The host-authorization phase's verdict: the source is an authorized host
   // with treat_as_authenticated (its requests are not challenged).
   bool trusted = false;
+  // The source is an authorized host (any flags): the peer partition. Its
+  // users (our domains, not homed here) pass without a challenge.
+  bool authorized_host = false;
   // Credentials this proxy checked (Proxy-Authorization of our realm): not
   // forwarded (they are ours, RFC 3261 §22.3).
   std::vector<const sip::HeaderField*> consumed;

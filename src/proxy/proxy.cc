@@ -74,7 +74,8 @@ Proxy::Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySe
       sanity_(identity),
       routing_phase_(identity, routing_),
       local_service_(identity),
-      table_(sender, *this, now, settings.timers) {
+      table_(sender, *this, now, settings.timers),
+      now_(now) {
   phases_[kSanity] = &sanity_;
   phases_[kRouting] = &routing_phase_;
   phases_[kLocalService] = &local_service_;
@@ -90,7 +91,50 @@ size_t Proxy::pending() const {
   return n;
 }
 
+void Proxy::advanceTo(transaction::TimePoint now) {
+  now_ = now;
+  table_.advanceTo(now);
+  if (invite_contexts_ > 0 && now >= next_timer_c_scan_) {
+    next_timer_c_scan_ = now + std::chrono::milliseconds(250);
+    runTimerC();
+  }
+}
+
+// Timer C is checked by a scan of the INVITE response contexts four times a
+// second (an IM server holds few INVITEs at once; the precision needed is
+// seconds), not by a timer per branch.
+void Proxy::runTimerC() {
+  std::vector<uint64_t> touched;
+  for (auto& [server_key, response_context] : contexts_) {
+    if (response_context.method != sip::Method::Invite) {
+      continue;
+    }
+    for (Branch& branch : response_context.branches) {
+      if (!branch.live || branch.final_status != 0 || branch.cancelled || now_ < branch.timer_c) {
+        continue;
+      }
+      spdlog::info("INVITE branch to {}: no final response within Timer C ({} s){}",
+                   transport::toString(branch.destination.endpoint),
+                   std::chrono::duration_cast<std::chrono::seconds>(settings_.timer_c).count(),
+                   branch.provisional ? ": CANCEL sent" : ": 408");
+      if (branch.provisional) {
+        sendCancel(branch);  // its 487 ends the branch
+      } else {
+        branch.cancel_wanted = true;  // a late provisional still gets its CANCEL (§16.8)
+        branchFinal(response_context, branch, 408, {}, "No final response within Timer C");
+        touched.push_back(server_key);
+      }
+    }
+  }
+  for (uint64_t server_key : touched) {
+    if (auto it = contexts_.find(server_key); it != contexts_.end()) {
+      maybeFinish(it->second);
+    }
+  }
+}
+
 void Proxy::onIncoming(transaction::Incoming&& incoming, transaction::TimePoint now) {
+  now_ = now;
   table_.advanceTo(now);
   const auto status = table_.onMessage(std::move(incoming));
   if (!status.ok()) {
@@ -194,14 +238,16 @@ void Proxy::forward(ServerId id, RequestContext& context) {
   ResponseContext& response_context = contexts_[key(id.id)];
   response_context.server = id;
   response_context.method = request.method();
+  if (response_context.method == sip::Method::Invite) {
+    ++invite_contexts_;
+  }
   const uint64_t loop_hash = loopHash(request);
   // What the forwarded copy adds: our Via, up to two Record-Routes,
   // received/rport (§18.1.1 counts the message as it will be sent).
   constexpr size_t kAddedBytes = 320;
   for (Target& target : context.targets) {
     target.destination.transport = identity_.chooseTransport(request.raw().size() + kAddedBytes,
-                                                             target.destination.transport,
-                                                             target.destination.endpoint);
+                                                             target.destination.transport, target.destination.endpoint);
     ForwardSpec spec;
     spec.target = &target;
     spec.branch = makeBranch(settings_.worker, ++sequence_, loop_hash);
@@ -210,6 +256,7 @@ void Proxy::forward(ServerId id, RequestContext& context) {
     std::string bytes = buildForwardedRequest(context, identity_, spec);
     Branch branch;
     branch.destination = target.destination;
+    branch.timer_c = now_ + settings_.timer_c;
     if (bytes.empty()) {
       branch.live = false;
       branch.final_status = 500;
@@ -253,9 +300,7 @@ std::pair<Proxy::ResponseContext*, Proxy::Branch*> Proxy::branchOf(ClientId id) 
   return {&it->second, nullptr};
 }
 
-void Proxy::relayUpstream(ServerId id, const sip::Message& response) {
-  (void)table_.respond(id, popOurVia(response));
-}
+void Proxy::relayUpstream(ServerId id, const sip::Message& response) { (void)table_.respond(id, popOurVia(response)); }
 
 void Proxy::onResponse(ClientId id, const sip::Message& response) {
   auto [response_context, branch] = branchOf(id);
@@ -266,6 +311,9 @@ void Proxy::onResponse(ClientId id, const sip::Message& response) {
   const int status = response.statusCode();
   if (status < 200) {
     branch->provisional = true;
+    if (status > 100) {
+      branch->timer_c = now_ + settings_.timer_c;  // §16.7 item 2
+    }
     if (branch->cancel_wanted && !branch->cancelled) {
       sendCancel(*branch);
     }
@@ -328,8 +376,7 @@ void Proxy::maybeFinish(ResponseContext& response_context) {
     return;
   }
   LocalResponse answer;
-  answer.status = static_cast<uint16_t>(
-      response_context.best_response.empty() ? response_context.best_status : 500);
+  answer.status = static_cast<uint16_t>(response_context.best_response.empty() ? response_context.best_status : 500);
   answer.warning = response_context.best_response.empty() ? response_context.best_warning
                                                           : "The next hop answered 503 Service Unavailable";
   respondLocally(server, *request, answer);
@@ -419,6 +466,9 @@ void Proxy::onTerminated(ServerId id) {
     if (branch.live) {
       owners_.erase(key(branch.client.id));
     }
+  }
+  if (it->second.method == sip::Method::Invite && invite_contexts_ > 0) {
+    --invite_contexts_;
   }
   contexts_.erase(it);
 }

@@ -34,6 +34,10 @@ namespace tandem::proxy {
 struct ProxySettings {
   uint32_t worker = 0;  // this loop's index, written into our branches
   transaction::TimerConfig timers;
+  // Timer C (§16.6 item 11, §16.8): an INVITE branch that has had no final
+  // response for this long since it was sent or since its last provisional
+  // response is CANCELled (or, with no provisional, ends as 408).
+  transaction::Duration timer_c{180000};
 };
 
 // Counters for logs, benchmarks and the admin API.
@@ -46,8 +50,7 @@ struct ProxyStats {
 
 class Proxy final : public transaction::TransactionUser {
  public:
-  Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySettings settings,
-        transaction::TimePoint now);
+  Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySettings settings, transaction::TimePoint now);
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
   ~Proxy() override;
@@ -56,8 +59,10 @@ class Proxy final : public transaction::TransactionUser {
   // or parsed (responses).
   void onIncoming(transaction::Incoming&& incoming, transaction::TimePoint now);
   // A timer tick (one wheel tick while !idle()).
-  void advanceTo(transaction::TimePoint now) { table_.advanceTo(now); }
-  bool idle() const { return table_.idle(); }
+  void advanceTo(transaction::TimePoint now);
+  // Nothing to tick for: no transaction timer and no INVITE branch under
+  // Timer C.
+  bool idle() const { return table_.idle() && invite_contexts_ == 0; }
   // An asynchronous send failure the transport reports later (a TCP connect
   // that failed): every branch still waiting on that destination ends as 503.
   void onDestinationFailed(const Destination& destination);
@@ -89,8 +94,7 @@ class Proxy final : public transaction::TransactionUser {
 
   // transaction::TransactionUser
   void onRequest(transaction::ServerId id, const sip::Message& request, const Destination& source) override;
-  void onAck(const sip::Message& ack, const Destination& source,
-             std::optional<transaction::ServerId> invite) override;
+  void onAck(const sip::Message& ack, const Destination& source, std::optional<transaction::ServerId> invite) override;
   void onResponse(transaction::ClientId id, const sip::Message& response) override;
   void onStrayResponse(const sip::Message& response, const Destination& source) override;
   void onTimeout(transaction::ClientId id) override;
@@ -104,11 +108,12 @@ class Proxy final : public transaction::TransactionUser {
   struct Branch {
     transaction::ClientId client;
     Destination destination;
-    int final_status = 0;       // 0 while no final response
-    bool provisional = false;   // a 1xx came (a CANCEL may be sent, §9.1)
-    bool cancel_wanted = false; // CANCEL once a 1xx comes
-    bool cancelled = false;     // CANCEL sent
-    bool live = true;           // the client transaction exists
+    int final_status = 0;              // 0 while no final response
+    bool provisional = false;          // a 1xx came (a CANCEL may be sent, §9.1)
+    bool cancel_wanted = false;        // CANCEL once a 1xx comes
+    bool cancelled = false;            // CANCEL sent
+    bool live = true;                  // the client transaction exists
+    transaction::TimePoint timer_c{};  // INVITE: when Timer C fires
   };
   // The response context of one forwarded request (§16.7).
   struct ResponseContext {
@@ -116,9 +121,9 @@ class Proxy final : public transaction::TransactionUser {
     sip::Method method = sip::Method::Unknown;
     std::vector<Branch> branches;
     bool final_sent = false;
-    bool cancelled = false;       // a CANCEL came from upstream
-    int best_status = 0;          // of the best final response kept so far
-    std::string best_response;    // its bytes, our Via popped; empty: synthesize best_status
+    bool cancelled = false;     // a CANCEL came from upstream
+    int best_status = 0;        // of the best final response kept so far
+    std::string best_response;  // its bytes, our Via popped; empty: synthesize best_status
     std::string best_warning;
   };
   static uint64_t key(transaction::TransactionId id) { return (uint64_t{id.generation} << 32) | id.index; }
@@ -150,8 +155,13 @@ class Proxy final : public transaction::TransactionUser {
   std::unordered_map<uint64_t, ResponseContext> contexts_;      // by server transaction
   std::unordered_map<uint64_t, transaction::ServerId> owners_;  // client transaction -> server transaction
   uint64_t sequence_ = 0;
+  void runTimerC();
+
   bool draining_ = false;
-  size_t deferred_ = 0;  // requests waiting for respondDeferred
+  size_t deferred_ = 0;         // requests waiting for respondDeferred
+  size_t invite_contexts_ = 0;  // response contexts of INVITEs (Timer C runs)
+  transaction::TimePoint now_{};
+  transaction::TimePoint next_timer_c_scan_{};
   ProxyStats stats_;
 };
 

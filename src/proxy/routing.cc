@@ -119,6 +119,12 @@ Next RoutingPhase::byStaticRoute(RequestContext& context) const {
   if (!address) {
     return context.respond(503, "Next hop " + route->next_hop + " cannot be resolved (FQDN next hops need DNS)");
   }
+  // The bounce (federation.md §2.1): the peer the route points to sent us a
+  // request for a user of a shared domain that is not homed here either. It
+  // ends here; sending it back would ping-pong until Max-Forwards runs out.
+  if (*address == context.source.endpoint.address && snapshot_->isLocalDomain(uri.host)) {
+    return context.respond(404, "User does not exist");
+  }
   Target target;
   target.destination.endpoint = transport::Endpoint{*address, route->port};
   target.destination.transport = route->transport;

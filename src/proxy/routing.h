@@ -21,6 +21,7 @@
 // Next hops are IP literals here; FQDN next hops arrive with the federation
 // issue.
 
+#include <asio/ip/address.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,15 @@ struct StaticRoute {
   bool replace_host = false;
 };
 
+// An authorized host entry with its IP parsed (once per pool change).
+struct HostEntry {
+  asio::ip::address address;  // unspecified for an FQDN entry (not matched yet)
+  std::string host;           // as configured
+  bool outbound_only = false;
+  bool throttle_as_server = true;
+  bool treat_as_authenticated = true;
+};
+
 // The routing settings one request is decided with; replaced as a whole when
 // the pool changes (the old snapshot lives on with the requests using it).
 struct RoutingSnapshot {
@@ -47,6 +57,8 @@ struct RoutingSnapshot {
   std::vector<StaticRoute> routes;
   // The users homed here (user directory); nullptr: none.
   std::shared_ptr<const store::PoolSnapshot> pool;
+  // The authorized hosts, IP literals parsed (host_authorization.h).
+  std::vector<HostEntry> hosts;
 
   bool isLocalDomain(std::string_view domain) const;
 };

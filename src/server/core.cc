@@ -72,12 +72,13 @@ Status<transaction::SendError> Core::EgressSender::send(std::string_view bytes, 
   return {};
 }
 
-Core::Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, Handoff handoff)
+Core::Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, transaction::Duration timer_c,
+           Handoff handoff)
     : worker_(worker),
       handoff_(std::move(handoff)),
       sender_(worker.egress()),
       identity_(fqdn, {}),
-      proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), timers}, now()),
+      proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), timers, timer_c}, now()),
       stateless_(fqdn) {
   worker_.egress().onSendFailed([this](const transport::Destination& to, transport::SendError error, uint64_t) {
     spdlog::info("send to {} {} failed: {}", transport::transportName(to.transport), transport::toString(to.endpoint),
@@ -91,6 +92,8 @@ Core::~Core() = default;
 
 void Core::enableUserServices(auth::Authenticator& authenticator, registrar::Registrar& registrar,
                               const registrar::LocationTable& table, registrar::LocalServiceSettings settings) {
+  host_authorization_.emplace(proxy_.routing());
+  proxy_.setPhase(proxy::Proxy::kHostAuthorization, &*host_authorization_);
   authentication_.emplace(proxy_.routing(), authenticator);
   proxy_.setPhase(proxy::Proxy::kAuthentication, &*authentication_);
   // A deferred answer (the registrar's, once the binding is durable) comes
@@ -125,8 +128,8 @@ void Core::start(const std::vector<transport::BoundListener>& bound) {
 void Core::onMessage(transport::InboundMessage&& in) {
   const sip::Message& message = in.message;
   if (spdlog::should_log(spdlog::level::debug)) {  // full traces: [log] level = "debug"
-    spdlog::debug("recv {} {} ({} bytes):\n{}", transport::transportName(in.transport),
-                  transport::toString(in.source), message.raw().size(), message.raw());
+    spdlog::debug("recv {} {} ({} bytes):\n{}", transport::transportName(in.transport), transport::toString(in.source),
+                  message.raw().size(), message.raw());
   }
   if (message.isResponse()) {
     if (sip::validateResponse(message).ok()) {

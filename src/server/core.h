@@ -23,6 +23,7 @@
 
 #include "auth/authenticator.h"
 #include "proxy/authentication.h"
+#include "proxy/host_authorization.h"
 #include "proxy/proxy.h"
 #include "registrar/local_service.h"
 #include "server/request_handler.h"
@@ -36,7 +37,8 @@ class Core final : public transport::MessageHandler {
   // Hands a response to the worker whose branch it carries.
   using Handoff = std::function<void(size_t worker, transaction::Incoming&& incoming)>;
 
-  Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, Handoff handoff);
+  Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig timers, transaction::Duration timer_c,
+       Handoff handoff);
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
   ~Core() override;
@@ -84,6 +86,7 @@ class Core final : public transport::MessageHandler {
   proxy::LocalIdentity identity_;
   proxy::Proxy proxy_;
   RequestHandler stateless_;
+  std::optional<proxy::HostAuthorizationPhase> host_authorization_;
   std::optional<proxy::AuthenticationPhase> authentication_;
   std::optional<registrar::LocalService> local_service_;
   // Made in start(): when opening the listeners fails, the workers' loops are

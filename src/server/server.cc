@@ -7,6 +7,8 @@
 #include <csignal>
 #include <thread>
 
+#include "proxy/host_authorization.h"
+
 namespace tandem::server {
 namespace {
 
@@ -102,6 +104,7 @@ proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
   auto snapshot = std::make_shared<proxy::RoutingSnapshot>();
   snapshot->domains = pool.settings.domains;
   snapshot->pool = std::make_shared<const store::PoolSnapshot>(pool);
+  snapshot->hosts = proxy::hostEntries(pool.settings.authorized_hosts);
   for (const config::Route& route : pool.settings.routes) {
     snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop,
                                                   route.port, toTransportKind(route.transport),
@@ -114,6 +117,7 @@ Server::Server(const config::ServerConfig& config)
     : config_(config), signals_(io_, SIGINT, SIGTERM, SIGHUP), pool_timer_(io_), drain_timer_(io_) {}
 
 Server::~Server() {
+  stopAdmin();
   if (workers_) {
     workers_->stop();
     workers_->join();
@@ -130,14 +134,14 @@ Server::~Server() {
 
 Result<std::unique_ptr<Server>, std::string> Server::create(const config::ServerConfig& config) {
   std::unique_ptr<Server> server(new Server(config));
-  auto store = store::open(config.store);
+  auto store = store::open(config.store, store::Missing::Refuse);
   if (!store) {
     return fail("store: " + store.error());
   }
   server->store_ = std::move(*store);
 
   // The registrar's own store connection (its thread writes through it).
-  auto registrar_store = store::open(config.store);
+  auto registrar_store = store::open(config.store, store::Missing::Refuse);
   if (!registrar_store) {
     return fail("store: " + registrar_store.error());
   }
@@ -159,7 +163,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   };
   auto workers = transport::Workers::open(
       workerCount(config), specs, transportLimits(config.limits), [&](transport::Worker& worker) -> transport::MessageHandler& {
-        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers), handoff));
+        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers),
+                                                                  config.timers.c, handoff));
         return *server->cores_.back();
       });
   if (!workers) {
@@ -182,6 +187,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   spdlog::info("{} worker loop(s)", server->workers_->size());
   spdlog::info("registrar: {} binding(s) of {} user(s) loaded", server->locations_->bindings(),
                server->locations_->users());
+  if (auto admin = server->startAdmin(); !admin.ok()) {
+    return fail(admin.error());
+  }
   return server;
 }
 
@@ -229,6 +237,7 @@ int Server::run() {
   waitForSignal();
   watchPool();
   io_.run();
+  stopAdmin();
   workers_->stop();
   workers_->join();
   spdlog::info("stopped");
@@ -251,6 +260,11 @@ void Server::onSignal(int signal) {
     return;
   }
   spdlog::info("stopping ({}): refusing new requests, finishing those under way", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  beginStop();
+}
+
+void Server::beginStop() {
+  stopping_.store(true, std::memory_order_release);
   asio::error_code ignored;
   signals_.cancel(ignored);
   pool_timer_.cancel();

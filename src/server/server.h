@@ -9,7 +9,8 @@
 //
 // SIGTERM / SIGINT stop gracefully: new requests get 503, forwarded requests
 // already under way get their final responses (for at most 5 s), then the
-// loops stop and tandemd exits 0.
+// loops stop and tandemd exits 0. POST /v1/service/stop on the admin API
+// (server.admin; admin_wiring.cc) does the same through requestStop().
 //
 // The main thread runs its own small loop for signals and for watching the
 // store: the pool's change counter is read every 500 ms (off the worker
@@ -20,10 +21,14 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.h"
 #include "common/result.h"
 #include "config/server_config.h"
 #include "auth/authenticator.h"
@@ -50,6 +55,8 @@ class Server {
 
   // Serves until SIGTERM or SIGINT, then stops. Returns the exit code.
   int run();
+  // The same graceful stop as SIGTERM, from any thread (the admin API).
+  void requestStop();
 
  private:
   explicit Server(const config::ServerConfig& config);
@@ -57,7 +64,13 @@ class Server {
   void onSignal(int signal);
   void watchPool();
   void reloadPool(bool force);
+  void beginStop();
   void drainThenStop(std::chrono::steady_clock::time_point deadline);
+  // The admin API (admin_wiring.cc): started once the listeners are up, when
+  // server.admin is set; stopped before the workers.
+  Status<std::string> startAdmin();
+  void stopAdmin();
+  nlohmann::json status();
 
   config::ServerConfig config_;
   asio::io_context io_;  // the main thread's loop: signals and the store watch
@@ -73,6 +86,9 @@ class Server {
   uint64_t pool_version_ = 0;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
   std::unique_ptr<transport::Workers> workers_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<admin::AdminServer> admin_;
 };
 
 }  // namespace tandem::server

@@ -116,10 +116,15 @@ class Store {
   virtual StoreResult<size_t> purgeExpiredBindings(int64_t now) = 0;
 };
 
+// Whether open() may create a missing database. tandemctl creates it;
+// tandemd refuses to start on a missing one (a typo in server.store must not
+// start an empty server).
+enum class Missing : uint8_t { Create, Refuse };
+
 // Opens (and creates or migrates) the store a server file names.
 // Sqlite: `store.location` is the database file; its folder must exist.
 // Postgresql: refused until the Enterprise Edition issue.
-StoreResult<std::unique_ptr<Store>> open(const config::Store& store);
+StoreResult<std::unique_ptr<Store>> open(const config::Store& store, Missing missing = Missing::Create);
 
 // Same from a URL: "sqlite:PATH" (PATH as given: relative to the working
 // directory) or "postgresql://..." / "postgres://...".

@@ -249,4 +249,9 @@ bool TcpClient::readUntil(std::string& bytes, std::string_view until, millisecon
   return true;
 }
 
+bool createStore(const std::filesystem::path& dir, const std::string& server_file) {
+  std::string output;
+  return run({TANDEMCTL_PATH, "--config", server_file, "domain", "list"}, dir, output) == 0;
+}
+
 }  // namespace tandem::test

@@ -65,6 +65,11 @@ class Process {
 int run(const std::vector<std::string>& argv, const std::filesystem::path& cwd, std::string& output,
         milliseconds timeout = milliseconds(20000));
 
+// Creates the store `server_file` (in `dir`) names, as an administrator does
+// before the first start (tandemd refuses a missing database): runs
+// `tandemctl --config <server_file> domain list`. False when it failed.
+bool createStore(const std::filesystem::path& dir, const std::string& server_file = "server.toml");
+
 // A port free for both UDP and TCP on `address` right now.
 uint16_t freePort(const std::string& address = "127.0.0.1");
 

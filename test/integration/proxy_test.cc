@@ -32,7 +32,8 @@ class ProxyTest : public ::testing::Test {
       dir_.write("server.toml", "[server]\nfqdn = \"lcs1.example.com\"\nstore = \"sqlite:tandem.db\"\nadmin = \"\"\n"
                                 "workers = 2\n\n[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"udp\"\nport = " +
                                     p + "\n\n[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"tcp\"\nport = " +
-                                    p + "\n");
+                                    p + "\n\n[timers]\nc = 3000  # Timer C: 3 s instead of 3 min, for its test\n");
+      ASSERT_TRUE(createStore(dir_.path()));
       tandemd_ = std::make_unique<Process>(std::vector<std::string>{kTandemd, "--config", "server.toml"}, dir_.path(),
                                            dir_.path() / "tandemd.out", dir_.path() / "tandemd.log");
       ASSERT_TRUE(tandemd_->started());
@@ -182,6 +183,17 @@ TEST_F(ProxyTest, CancelOfARingingInviteReachesTheUasAndEndsWith487) {
   auto uas = startUas("proxy_cancel_uas.xml", "u1", uas_port, 3);
   EXPECT_EQ(uac("proxy_cancel_uac.xml", "u1", 3), 0) << diagnostics();
   EXPECT_EQ(finish(*uas), 0) << diagnostics();
+}
+
+// Timer C ([timers] c = 3 s here): nobody cancels a call that rings forever
+// but the proxy, which CANCELs the branch; the 487 reaches the caller.
+TEST_F(ProxyTest, TimerCCancelsACallThatRingsForever) {
+  const uint16_t uas_port = freePort(kUas);
+  routeTo("example.com", kUas, uas_port, "udp");
+  auto uas = startUas("proxy_cancel_uas.xml", "u1", uas_port, 1);
+  EXPECT_EQ(uac("proxy_timer_c_uac.xml", "u1", 1), 0) << diagnostics();
+  EXPECT_EQ(finish(*uas), 0) << diagnostics();
+  EXPECT_NE(log().find("no final response within Timer C (3 s): CANCEL sent"), std::string::npos) << log();
 }
 
 TEST_F(ProxyTest, SigtermFinishesTheTransactionsUnderWayThenExitsZero) {

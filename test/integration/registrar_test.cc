@@ -261,16 +261,16 @@ class RegistrarTest : public ::testing::Test {
   }
 
   int registerWithSipp(const std::string& user, const std::string& password, const std::string& contact,
-                       int expect = 200, const std::string& expires = "600") {
+                       int expect = 200, const std::string& expires = "600", const std::string& transport = "u1") {
     const std::string check = expect == 200 ? "Contact: <" + contact + ">;expires=" : "Warning: 399 lcs1.example.com";
     return sippUac(scenario("registrar_register.xml", expect, check),
-                   user + ";" + password + ";" + contact + ";" + expires, "example.com");
+                   user + ";" + password + ";" + contact + ";" + expires, "example.com", transport);
   }
 
   int messageWithSipp(const std::string& from, const std::string& password, const std::string& to, int expect,
-                      const std::string& check = "SIP/2.0") {
+                      const std::string& check = "SIP/2.0", const std::string& transport = "u1") {
     return sippUac(scenario("registrar_message_uac.xml", expect, check), from + ";" + password + ";" + to,
-                   to + "@example.com");
+                   to + "@example.com", transport);
   }
 
   // The registered user's client, answering `calls` MESSAGEs at `contact`.
@@ -351,6 +351,17 @@ TEST_F(RegistrarTest, RegisterWithMd5ThenMessageFromAnotherUserIsDelivered) {
   ASSERT_EQ(registerWithSipp("alice", "alice-secret", contact), 0) << diagnostics();
   auto ua = startUserAgent(ua_port, contact);
   EXPECT_EQ(messageWithSipp("bob", "bob-secret", "alice", 200), 0) << diagnostics();
+  EXPECT_EQ(ua->wait(milliseconds(30000)).value_or(-1), 0) << diagnostics();
+}
+
+// The same over TCP: REGISTER and the 200 on the client's connection, the
+// MESSAGE from a TCP client delivered to a UDP contact.
+TEST_F(RegistrarTest, RegisterAndMessageOverTcp) {
+  const uint16_t ua_port = freePort(kUserAgent);
+  const std::string contact = "sip:alice@" + kUserAgent + ":" + std::to_string(ua_port);
+  ASSERT_EQ(registerWithSipp("alice", "alice-secret", contact, 200, "600", "t1"), 0) << diagnostics();
+  auto ua = startUserAgent(ua_port, contact);
+  EXPECT_EQ(messageWithSipp("bob", "bob-secret", "alice", 200, "SIP/2.0", "t1"), 0) << diagnostics();
   EXPECT_EQ(ua->wait(milliseconds(30000)).value_or(-1), 0) << diagnostics();
 }
 

@@ -61,6 +61,7 @@ class TandemdTest : public ::testing::Test {
     for (int attempt = 0; attempt < 3; ++attempt) {
       port_ = freePort(kServer);
       dir_.write("server.toml", serverFile(port_, "", idle_timeout_));
+      ASSERT_TRUE(createStore(dir_.path()));
       tandemd_ = std::make_unique<Process>(std::vector<std::string>{kTandemd, "--config", "server.toml"}, dir_.path(),
                                            dir_.path() / "tandemd.out", dir_.path() / "tandemd.log");
       ASSERT_TRUE(tandemd_->started());
@@ -130,7 +131,9 @@ TEST_F(TandemdTest, OptionsAnswerListsCapabilitiesAndTagsTheTo) {
   UdpClient client;
   const std::string response = udpOptions(client);
   EXPECT_TRUE(startsWith(response, "SIP/2.0 200 OK\r\n")) << response;
-  EXPECT_NE(response.find("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, SUBSCRIBE, NOTIFY\r\n"), std::string::npos) << response;
+  EXPECT_NE(response.find("\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, SUBSCRIBE, NOTIFY\r\n"),
+            std::string::npos)
+      << response;
   EXPECT_NE(response.find("\r\nAccept:"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\nSupported:"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\nServer: Tandem/"), std::string::npos) << response;
@@ -298,7 +301,9 @@ TEST(TandemdCheckTest, UnknownKeyFailsNamingKeyAndLine) {
   EXPECT_NE(output.find("server.toml:4: error: server.colour: unknown key"), std::string::npos) << output;
   // Starting refuses the same file with the same one line.
   EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
-  EXPECT_EQ(output, "tandemd: server.toml:4: server.colour: unknown key (known here: fqdn, store, admin, pool_fqdn, workers)\n");
+  EXPECT_EQ(
+      output,
+      "tandemd: server.toml:4: server.colour: unknown key (known here: fqdn, store, admin, pool_fqdn, workers)\n");
 }
 
 TEST(TandemdCheckTest, ExampleServerFileIsValid) {
@@ -306,6 +311,28 @@ TEST(TandemdCheckTest, ExampleServerFileIsValid) {
   std::string output;
   EXPECT_EQ(run({kTandemd, "--config", kSourceDir + "/examples/server.toml", "--check"}, dir.path(), output), 0)
       << output;
+}
+
+TEST(TandemdStartTest, AMissingDatabaseStopsStartUpWithOneLine) {
+  TempDir dir;
+  dir.write("server.toml", serverFile(freePort(kServer)));
+  std::string output;
+  EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  EXPECT_NE(output.find("no database there; tandemctl creates it"), std::string::npos) << output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "tandem.db"));  // nothing created
+}
+
+TEST(TandemdStartTest, ADatabaseOfANewerTandemStopsStartUpWithOneLine) {
+  TempDir dir;
+  dir.write("server.toml", serverFile(freePort(kServer)));
+  ASSERT_TRUE(createStore(dir.path()));
+  std::string output;
+  ASSERT_EQ(run({"sqlite3", "tandem.db", "INSERT INTO schema_version (version) VALUES (99)"}, dir.path(), output), 0)
+      << output;
+  EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  EXPECT_NE(output.find("database schema version 99 is newer than this tandemd"), std::string::npos) << output;
 }
 
 TEST(TandemdStartTest, PortInUseFailsWithOneLineNamingTheConnection) {
@@ -320,6 +347,7 @@ TEST(TandemdStartTest, PortInUseFailsWithOneLineNamingTheConnection) {
   ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
   ASSERT_EQ(::listen(holder, 1), 0);
   dir.write("server.toml", serverFile(port));
+  ASSERT_TRUE(createStore(dir.path()));
   std::string output;
   EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
   ::close(holder);
@@ -337,6 +365,7 @@ TEST(TandemdStartTest, TlsConnectionsRefuseToStartUntilTlsArrives) {
   dir.write("server.toml", serverFile(port, "\n[tls]\ncertificate = \"lcs1.crt\"\nprivate_key = \"lcs1.key\"\n") +
                                "\n[[connections]]\naddress = \"127.0.0.1\"\ntransport = \"tls\"\nport = " +
                                std::to_string(tls_port) + "\n");
+  ASSERT_TRUE(createStore(dir.path()));
   std::string output;
   EXPECT_EQ(run({kTandemd, "--config", "server.toml"}, dir.path(), output), 1) << output;
   EXPECT_NE(output.find("connection 3 (tls 127.0.0.1:" + std::to_string(tls_port) +

@@ -31,6 +31,7 @@ std::string serverFile(std::string_view connections) {
 void prepare(const TempDir& dir, const std::string& server_file) {
   std::filesystem::create_directories(dir.path() / "var");
   dir.write("server.toml", server_file);
+  createStore(dir.path());
 }
 
 std::string options(uint16_t local_port) {

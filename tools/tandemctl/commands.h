@@ -32,6 +32,8 @@ struct Arguments {
   bool outbound_only = false;
   bool throttle_as_server = false;
   bool treat_as_authenticated = false;
+  std::string tandemd;  // service start / restart
+  std::string log;
 };
 
 // `text` on one line: control characters (from odd input quoted in a

@@ -1,7 +1,8 @@
 // tandemctl: manages a Tandem pool (domains, users, routes, authorized hosts)
 // in the store, the service, and certificates. The command tree is the
 // contract of docs/brief; the pool commands work on the store whether or not
-// tandemd runs. Commands whose part does not exist yet say so (exit 2, one
+// tandemd runs; the service commands talk to tandemd's admin API
+// (service.h). Commands whose part does not exist yet say so (exit 2, one
 // line).
 
 #include <CLI/CLI.hpp>
@@ -9,12 +10,14 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "commands.h"
 #include "common/version.h"
 #include "config/pool.h"
 #include "config/server_config.h"
+#include "service.h"
 #include "store/store.h"
 
 namespace {
@@ -24,17 +27,18 @@ using tandem::tandemctl::kExitError;
 using tandem::tandemctl::kExitUsage;
 namespace commands = tandem::tandemctl;
 
-constexpr std::string_view kNeedsAdmin = "needs the admin API of the running server";
 constexpr std::string_view kNeedsPki = "needs the TLS and certificate support";
 constexpr std::string_view kNeedsProxy = "needs the routing of the proxy core";
 
 using Handler = std::function<int(tandem::store::Store&, const Arguments&)>;
+using ServiceHandler = std::function<int(const tandem::config::ServerConfig&, const Arguments&)>;
 
 struct Command {
   CLI::App* app;
   std::string name;        // "route add"
   Handler run;             // works on the store; empty when not available yet
   std::string_view needs;  // why it is not available yet
+  ServiceHandler service;  // works on the running server (no store); set for `service` commands
 };
 
 const CLI::Validator kHost(
@@ -96,7 +100,7 @@ class Tree {
   CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& help, Handler run,
                  std::string full_name) {
     CLI::App* app = parent.add_subcommand(name, help);
-    commands_.push_back(Command{app, std::move(full_name), std::move(run), {}});
+    commands_.push_back(Command{app, std::move(full_name), std::move(run), {}, {}});
     return app;
   }
 
@@ -104,7 +108,7 @@ class Tree {
   CLI::App* later(CLI::App& parent, const std::string& name, const std::string& help, std::string_view needs,
                   std::string full_name) {
     CLI::App* app = parent.add_subcommand(name, help);
-    commands_.push_back(Command{app, std::move(full_name), {}, needs});
+    commands_.push_back(Command{app, std::move(full_name), {}, needs, {}});
     return app;
   }
 
@@ -189,9 +193,28 @@ class Tree {
   }
 
   void declareService() {
-    CLI::App* service = group("service", "the running server");
-    for (const char* action : {"status", "stop", "start", "restart"}) {
-      later(*service, action, std::string(action) + " the server", kNeedsAdmin, std::string("service ") + action);
+    using commands::ServiceAction;
+    CLI::App* service = group("service", "the running server (through its admin API, server.admin)");
+    const std::tuple<const char*, ServiceAction, const char*> actions[] = {
+        {"status", ServiceAction::Status, "show whether tandemd runs (exit 3 when it does not)"},
+        {"stop", ServiceAction::Stop, "stop tandemd gracefully and wait until it is gone"},
+        {"start", ServiceAction::Start, "start tandemd in the background and wait until it answers"},
+        {"restart", ServiceAction::Restart, "stop, then start"},
+    };
+    for (const auto& [name, action, help] : actions) {
+      CLI::App* app = service->add_subcommand(name, help);
+      commands_.push_back(Command{app,
+                                  std::string("service ") + name,
+                                  {},
+                                  {},
+                                  [action](const tandem::config::ServerConfig& config, const Arguments& args) {
+                                    return commands::service(action, config, {args.tandemd, args.log});
+                                  }});
+      if (action == ServiceAction::Start || action == ServiceAction::Restart) {
+        app->add_option("--tandemd", args_.tandemd, "the tandemd to run (default: next to tandemctl)");
+        app->add_option("--log", args_.log,
+                        "file tandemd's output is appended to (default: tandemd.log beside the sqlite store)");
+      }
     }
   }
 
@@ -238,6 +261,9 @@ int run(int argc, char** argv) {
   if (command == nullptr) {
     std::fprintf(stderr, "tandemctl: no command given (see --help)\n");
     return kExitUsage;
+  }
+  if (command->service) {
+    return command->service(*config, args);
   }
   if (!command->run) {
     std::fprintf(stderr, "tandemctl: '%s' is not available yet (%.*s)\n", command->name.c_str(),

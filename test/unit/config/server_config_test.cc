@@ -109,7 +109,8 @@ level = "debug"
 TEST(ServerConfigTest, UnknownKeysAreErrorsNamingKeyAndLine) {
   EXPECT_EQ(onlyError("[server]\nfqdn = \"a.example.com\"\nfqnd = \"x\"\n[[connections]]\naddress = \"*\"\n"
                       "transport = \"udp\"\nport = 5060\n"),
-            "/etc/tandem/server.toml:3: error: server.fqnd: unknown key (known here: fqdn, store, admin, pool_fqdn, workers)");
+            "/etc/tandem/server.toml:3: error: server.fqnd: unknown key (known here: fqdn, store, admin, pool_fqdn, "
+            "workers)");
   EXPECT_NE(onlyError(with("[limit]\nx = 1\n")).find(":9: error: limit: unknown key"), std::string::npos);
   EXPECT_NE(onlyError(with("colour = 1\n")).find("connections[1].colour: unknown key"), std::string::npos);
 }
@@ -253,7 +254,8 @@ fqdn = "lcs1.example.com"
 address = "*"
 transport = "udp"
 port = 5060
-)", "/etc/tandem/server.toml");
+)",
+                                             "/etc/tandem/server.toml");
   ASSERT_TRUE(result.findings.empty());
   EXPECT_EQ(result.config.timers.t1.count(), 500);
   EXPECT_EQ(result.config.timers.t2.count(), 4000);
@@ -274,7 +276,8 @@ port = 5060
 t1 = 250
 t2 = 2000
 t4 = 3000
-)", "/etc/tandem/server.toml");
+)",
+                                             "/etc/tandem/server.toml");
   ASSERT_TRUE(result.findings.empty()) << result.findings.front().toString();
   EXPECT_EQ(result.config.timers.t1.count(), 250);
   EXPECT_EQ(result.config.timers.t2.count(), 2000);
@@ -293,10 +296,77 @@ port = 5060
 [timers]
 t1 = 2000
 t2 = 1000
-)", "/etc/tandem/server.toml");
+)",
+                                             "/etc/tandem/server.toml");
   ASSERT_TRUE(result.hasErrors());
   EXPECT_NE(result.findings.front().toString().find("timers.t2"), std::string::npos)
       << result.findings.front().toString();
+}
+
+TEST(ServerConfigTimersTest, TimerCShorterThanThreeMinutesIsAWarningNotAnError) {
+  const CheckResult result = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+[timers]
+c = 3000
+)",
+                                             "/etc/tandem/server.toml");
+  ASSERT_FALSE(result.hasErrors());
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_NE(result.findings.front().toString().find("timers.c"), std::string::npos);
+  EXPECT_EQ(result.config.timers.c.count(), 3000);
+}
+
+TEST(ServerConfigUserServicesTest, RegistrarAndAuthKeysAreReadAndChecked) {
+  const CheckResult result = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+[limits]
+max_im_body = 1000
+[registrar]
+min_expires = 30
+max_expires = 7200
+default_expires = 600
+max_contacts = 4
+[auth]
+algorithms = ["MD5", "SHA-256"]
+nonce_lifetime = 60
+failure_limit = 5
+failure_window = 30
+)",
+                                             "/etc/tandem/server.toml");
+  ASSERT_TRUE(result.findings.empty()) << result.findings.front().toString();
+  EXPECT_EQ(result.config.limits.max_im_body, 1000u);
+  EXPECT_EQ(result.config.registrar.min_expires, 30u);
+  EXPECT_EQ(result.config.registrar.max_expires, 7200u);
+  EXPECT_EQ(result.config.registrar.default_expires, 600u);
+  EXPECT_EQ(result.config.registrar.max_contacts, 4u);
+  EXPECT_EQ(result.config.auth.algorithms, (std::vector<std::string>{"MD5", "SHA-256"}));
+  EXPECT_EQ(result.config.auth.nonce_lifetime.count(), 60);
+  EXPECT_EQ(result.config.auth.failure_limit, 5u);
+
+  const CheckResult bad = checkServerText(R"(
+[server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+[auth]
+algorithms = ["SHA-512"]
+)",
+                                          "/etc/tandem/server.toml");
+  ASSERT_TRUE(bad.hasErrors());
+  EXPECT_NE(bad.findings.front().toString().find("auth.algorithms"), std::string::npos)
+      << bad.findings.front().toString();
 }
 
 }  // namespace

@@ -82,7 +82,8 @@ class ProxyTest : public ::testing::Test {
         StaticRoute{"*", "tcp.example.com", false, "127.0.0.21", 5090, TransportKind::Tcp, false});
     snapshot->routes.push_back(
         StaticRoute{"*", "replace.example.com", false, "127.0.0.22", 5060, TransportKind::Udp, true});
-    snapshot->routes.push_back(StaticRoute{"*", "phone.example.com", true, "127.0.0.23", 5060, TransportKind::Udp, false});
+    snapshot->routes.push_back(
+        StaticRoute{"*", "phone.example.com", true, "127.0.0.23", 5060, TransportKind::Udp, false});
     proxy_.setRouting(snapshot);
   }
 
@@ -291,6 +292,54 @@ TEST_F(ProxyTest, WhileDrainingNewRequestsGet503AndTransactionsUnderWayFinish) {
 TEST_F(ProxyTest, CancelOfAnUnknownInviteIs481) {
   receive(request("CANCEL", "sip:bob@example.com", {}, "z9hG4bKnone"));
   EXPECT_EQ(lastStartLine(), "SIP/2.0 481 Call/Transaction Does Not Exist");
+}
+
+// Timer C (§16.6 item 11, §16.7 item 2): a ringing INVITE branch is
+// cancelled 3 minutes after its last provisional response; each provisional
+// pushes the deadline back.
+TEST_F(ProxyTest, TimerCCancelsARingingBranchThreeMinutesAfterItsLastProvisional) {
+  receive(request("INVITE", "sip:bob@example.com"));
+  const std::string invite = sender_.sent[0].bytes;
+  receive(responseTo(invite, 180, "Ringing"), peer("127.0.0.20", 5080));
+  EXPECT_FALSE(proxy_.idle());  // Timer C needs the ticks even with no transaction timer
+  auto cancels = [&] {
+    size_t n = 0;
+    for (const Sent& sent : sender_.sent) {
+      n += sent.bytes.rfind("CANCEL ", 0) == 0 ? 1 : 0;
+    }
+    return n;
+  };
+  for (int i = 0; i < 120; ++i) {  // 2 minutes, then another 180
+    now_ += std::chrono::seconds(1);
+    proxy_.advanceTo(now_);
+  }
+  receive(responseTo(invite, 183, "Session Progress"), peer("127.0.0.20", 5080));
+  for (int i = 0; i < 179; ++i) {
+    now_ += std::chrono::seconds(1);
+    proxy_.advanceTo(now_);
+  }
+  EXPECT_EQ(cancels(), 0u);  // 2 min + 2 min 59 s: not yet, the 183 reset it
+  now_ += std::chrono::seconds(2);
+  proxy_.advanceTo(now_);
+  ASSERT_EQ(cancels(), 1u);
+  receive(responseTo(invite, 487, "Request Terminated"), peer("127.0.0.20", 5080));
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 487 Request Terminated");
+}
+
+// The bounce (federation.md §2.1): a request for a user of a shared domain
+// homed on neither side, coming back from the peer our route points to, ends
+// here in 404 instead of going back.
+TEST_F(ProxyTest, ARequestForAnUnknownUserFromThePeerTheRoutePointsToEndsIn404) {
+  auto snapshot = std::make_shared<RoutingSnapshot>();
+  snapshot->domains = {"example.com"};
+  snapshot->routes.push_back(StaticRoute{"*", "example.com", false, "127.0.0.20", 5080, TransportKind::Udp, false});
+  proxy_.setRouting(snapshot);
+  receive(request("MESSAGE", "sip:carol@example.com"), peer("127.0.0.20", 5080));
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 404 Not Found");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("User does not exist"), std::string_view::npos);
+  // From anyone else it takes the route.
+  receive(request("MESSAGE", "sip:carol@example.com", {}, "z9hG4bKother"), peer("127.0.0.10", 5070));
+  EXPECT_EQ(sender_.sent.back().to, peer("127.0.0.20", 5080));
 }
 
 TEST_F(ProxyTest, TimesOutABranchAs408) {
