@@ -640,6 +640,8 @@ class Tandem:
 # ---------------------------------------------------------------- the bench
 
 class Bench:
+    RATE_STEP = 100  # max-rate search: rates are multiples of this (per second)
+
     def __init__(self, args):
         self.args = args
         self.t0 = time.monotonic()
@@ -762,7 +764,7 @@ class Bench:
         return run
 
     def max_rate(self, server, transport):  # noqa: C901 (one loop, kept whole)
-        """Ramp x2 from --start-rate while clean, then bisect (steps of 100/s)."""
+        """Ramp x2 from --start-rate while clean, then bisect (multiples of RATE_STEP/s)."""
         a = self.args
         steps, lo, hi = [], 0, None
         rate = a.start_rate
@@ -790,9 +792,9 @@ class Bench:
                     break
                 rate = min(rate * 2, a.max_rate_cap)
             else:
-                if hi - lo <= max(100, lo * a.resolution) or len(steps) >= a.max_steps:
+                if hi - lo <= max(self.RATE_STEP, lo * a.resolution) or len(steps) >= a.max_steps:
                     break
-                rate = ((lo + hi) // 2 // 100) * 100
+                rate = ((lo + hi) // 2 // self.RATE_STEP) * self.RATE_STEP
                 if rate <= lo:
                     break
             time.sleep(1)
