@@ -84,6 +84,7 @@ class Server {
   std::unique_ptr<registrar::Registrar> registrar_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   uint64_t pool_version_ = 0;
+  uint64_t pool_polls_ = 0;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
   std::unique_ptr<transport::Workers> workers_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
