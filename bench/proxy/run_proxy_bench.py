@@ -575,6 +575,7 @@ class Tandem:
             raise Unavailable(f"tandemd --version: {e}")
         for key in self.WORKER_KEYS + [None]:
             self.server_file.write_text(self._server_toml(key))
+            self._ctl("domain", "list")  # creates the store: tandemd refuses a missing one
             r = subprocess.run([str(self.tandemd), "--config", str(self.server_file), "--check"],
                                capture_output=True, text=True, timeout=30)
             if r.returncode == 0:
@@ -595,7 +596,9 @@ class Tandem:
             f'[[authorized_hosts]]\nhost = "{UAC_ADDR}"\noutbound_only = false\n'
             "throttle_as_server = true\ntreat_as_authenticated = true\n\n"
             f'[[authorized_hosts]]\nhost = "{UAS_ADDR}"\noutbound_only = false\n'
-            "throttle_as_server = true\ntreat_as_authenticated = true\n")
+            "throttle_as_server = true\ntreat_as_authenticated = true\n\n"
+            # the load comes from one SIPp address: no per-source limit (Kamailio has none)
+            "[throttling]\nserver_rate = 1000000\nserver_burst = 1000000\nserver_transactions = 1000000\n")
         rc, msg = self._ctl("pool", "apply", str(pool))
         if rc == 0:
             return "tandemctl pool apply"

@@ -323,6 +323,9 @@ class Tandem:
         for auth_key in (True, False):
             self.auth_key = auth_key
             f.write_text(self.server_toml(self.template, free_udp_port()))
+            # tandemd refuses a missing store: tandemctl creates it
+            subprocess.run([str(self.tandemctl), "--config", str(f), "domain", "list"], capture_output=True,
+                           timeout=30)
             r = subprocess.run([str(self.tandemd), "--config", str(f), "--check"], capture_output=True, text=True,
                                timeout=30)
             if r.returncode == 0:
@@ -337,6 +340,11 @@ class Tandem:
         pool = self.work / "pool.toml"
         with open(pool, "w") as f:
             f.write(f'# written by bench/registrar/run_register_bench.py\ndomains = ["{DOMAIN}"]\n')
+            # One SIPp address stands for 100,000 clients: lift the per-source
+            # limits (Kamailio's config has no throttling either).
+            f.write("\n[throttling]\nclient_rate = 1000000\nclient_burst = 1000000\n"
+                    "client_transactions = 1000000\nserver_rate = 1000000\nserver_burst = 1000000\n"
+                    "server_transactions = 1000000\n")
             for i in range(users):
                 f.write(f'\n[[users]]\nuri = "sip:{user_name(i)}@{DOMAIN}"\npassword = "{password(i)}"\n')
         t0 = time.monotonic()
