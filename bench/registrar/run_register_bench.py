@@ -24,7 +24,7 @@ Figures, per server (docs/performance.md explains them):
       REGISTER at half that rate;
   (c) memory per registered user: --users users (100,000) registered once
       each, one binding each, at half the server's common rate (max/4), on a
-      fresh server with every user provisioned: (RSS 40 s after the last
+      fresh server with every user provisioned: (RSS 70 s after the last
       registration, past Timer J - RSS before) / users, summed over the
       server's processes;
       PSS too; for Kamailio also its shared memory pool use (kamcmd
@@ -792,7 +792,7 @@ def main():
                     help="registrations/s for the memory figure (default: each server's max/4)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory figure")
     ap.add_argument("--settle", type=float, default=2.0, help="seconds before the memory reading before registering")
-    ap.add_argument("--memory-settle", type=float, default=40.0,
+    ap.add_argument("--memory-settle", type=float, default=70.0,
                     help="seconds after the last registration before the memory reading (past Timer J)")
     ap.add_argument("--budget", type=float, default=2400.0, help="seconds for the whole bench")
     ap.add_argument("--wait-quiet", type=float, default=0.0,

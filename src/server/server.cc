@@ -108,9 +108,8 @@ proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
   snapshot->pool = std::make_shared<const store::PoolSnapshot>(pool);
   snapshot->hosts = proxy::hostEntries(pool.settings.authorized_hosts);
   for (const config::Route& route : pool.settings.routes) {
-    snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop,
-                                                  route.port, toTransportKind(route.transport),
-                                                  route.replace_host});
+    snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop, route.port,
+                                                  toTransportKind(route.transport), route.replace_host});
   }
   return snapshot;
 }
@@ -163,12 +162,13 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
     auto moved = std::make_shared<transaction::Incoming>(std::move(incoming));
     self->workers_->post(worker, [self, worker, moved]() { self->cores_[worker]->deliver(std::move(*moved)); });
   };
-  auto workers = transport::Workers::open(
-      workerCount(config), specs, transportLimits(config.limits), [&](transport::Worker& worker) -> transport::MessageHandler& {
-        server->cores_.push_back(std::make_unique<Core>(worker, config.fqdn, transactionTimers(config.timers),
-                                                                  config.timers.c, handoff));
-        return *server->cores_.back();
-      });
+  auto workers =
+      transport::Workers::open(workerCount(config), specs, transportLimits(config.limits),
+                               [&](transport::Worker& worker) -> transport::MessageHandler& {
+                                 server->cores_.push_back(std::make_unique<Core>(
+                                     worker, config.fqdn, transactionTimers(config.timers), config.timers.c, handoff));
+                                 return *server->cores_.back();
+                               });
   if (!workers) {
     return fail(workers.error());
   }
@@ -268,7 +268,8 @@ void Server::onSignal(int signal) {
     waitForSignal();
     return;
   }
-  spdlog::info("stopping ({}): refusing new requests, finishing those under way", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("stopping ({}): refusing new requests, finishing those under way",
+               signal == SIGTERM ? "SIGTERM" : "SIGINT");
   beginStop();
 }
 

@@ -249,7 +249,7 @@ Transaction& TransactionTable::create(Kind kind, sip::Message&& request, const M
   transaction.kind = kind;
   transaction.state = initialState(kind);
   transaction.peer = peer;
-  transaction.request.emplace(std::move(request));  // the key's views move with the buffer
+  transaction.request = std::make_unique<sip::Message>(std::move(request));  // the key's views move with the buffer
   transaction.key = key;
   transaction.retransmit_timer.cookie = cookieOf(transaction.id.index, TimerRole::Retransmit);
   transaction.lifetime_timer.cookie = cookieOf(transaction.id.index, TimerRole::Lifetime);

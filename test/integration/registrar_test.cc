@@ -449,6 +449,35 @@ TEST_F(RegistrarTest, KnownUserWithoutBindingGets480AndUnknownUser404) {
       << diagnostics();
 }
 
+// A disabled user keeps its bindings but gets nothing (480), and may not
+// register (403); enabled again, it is reachable again — without a restart.
+TEST_F(RegistrarTest, ADisabledUserGets480AndCannotRegister) {
+  DigestClient client(port_);
+  const uint16_t ua_port = freePort(kUserAgent);
+  const std::string contact = "sip:alice@" + kUserAgent + ":" + std::to_string(ua_port);
+  ASSERT_EQ(registerRaw(client, "alice", "alice-secret", contact, "MD5").status, 200);
+  auto pool_loads = [&] { return count(log(), "pool settings loaded"); };
+  const size_t loads = pool_loads();
+  std::string output;
+  ASSERT_EQ(
+      run({kTandemctl, "--config", "server.toml", "user", "disable", "sip:alice@example.com"}, dir_.path(), output), 0)
+      << output;
+  ASSERT_TRUE(eventually([&] { return pool_loads() > loads; }, milliseconds(3000))) << log();
+  EXPECT_EQ(messageWithSipp("bob", "bob-secret", "alice", 480, "Warning: 399 lcs1.example.com \"User is disabled\""), 0)
+      << diagnostics();
+  const Reply refused = registerRaw(client, "alice", "alice-secret", contact, "MD5");
+  EXPECT_EQ(refused.status, 403) << refused.text;
+
+  const size_t before_enable = pool_loads();
+  ASSERT_EQ(
+      run({kTandemctl, "--config", "server.toml", "user", "enable", "sip:alice@example.com"}, dir_.path(), output), 0)
+      << output;
+  ASSERT_TRUE(eventually([&] { return pool_loads() > before_enable; }, milliseconds(3000))) << log();
+  auto ua = startUserAgent(ua_port, contact);
+  EXPECT_EQ(messageWithSipp("bob", "bob-secret", "alice", 200), 0) << diagnostics();
+  EXPECT_EQ(ua->wait(milliseconds(30000)).value_or(-1), 0) << diagnostics();
+}
+
 TEST_F(RegistrarTest, MessageBodyOverTheLimitGets413) {
   DigestClient client(port_);
   const Reply ok = registerRaw(client, "alice", "alice-secret", "sip:alice@127.0.0.31:5999", "MD5");
