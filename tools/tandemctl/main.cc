@@ -214,8 +214,9 @@ class Tree {
                                   std::string("service ") + name,
                                   {},
                                   {},
-                                  [action](const tandem::config::ServerConfig& config, const Arguments& args) {
-                                    return commands::service(action, config, {args.tandemd, args.log});
+                                  [chosen = action](const tandem::config::ServerConfig& config,
+                                                    const Arguments& args) {
+                                    return commands::service(chosen, config, {args.tandemd, args.log});
                                   }});
       if (action == ServiceAction::Start || action == ServiceAction::Restart) {
         app->add_option("--tandemd", args_.tandemd, "the tandemd to run (default: next to tandemctl)");

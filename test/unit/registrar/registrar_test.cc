@@ -239,8 +239,8 @@ TEST_F(RegistrarThreadTest, ABindingOfAUserRemovedMeanwhileFailsAloneNotTheBatch
   a.now = 4102444800;  // far from expiry
   RegisterRequest b = a;
   b.user = "nobody";
-  registrar->submit(b, [&](RegisterOutcome o) { bad.set_value(o.status); });
-  registrar->submit(a, [&](RegisterOutcome o) { good.set_value(o.status); });
+  registrar->submit(b, [&](const RegisterOutcome& o) { bad.set_value(o.status); });
+  registrar->submit(a, [&](const RegisterOutcome& o) { good.set_value(o.status); });
   EXPECT_EQ(good.get_future().get(), 200);
   EXPECT_EQ(bad.get_future().get(), 500);
   EXPECT_EQ(table.users(), 1u);
