@@ -1,6 +1,8 @@
 #include "config/pool.h"
 #include "config/toml_helpers.h"
 
+#include "common/text.h"
+
 #include <arpa/inet.h>
 
 #include <toml++/toml.h>
@@ -48,13 +50,6 @@ std::string join(Keys keys) {
 
 bool contains(Keys keys, std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string singleQuoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // Canonical text of an IP literal; empty when `text` is not one. `bytes`
@@ -81,7 +76,7 @@ std::string canonicalHost(std::string_view text) {
   if (!ip.empty()) {
     return ip;
   }
-  return isHostName(text) ? lower(text) : std::string();
+  return isHostName(text) ? asciiLower(text) : std::string();
 }
 
 using detail::expectedName;
@@ -578,7 +573,7 @@ Result<std::string, std::string> checkDomain(std::string_view text) {
   if (!isHostName(text)) {
     return fail(singleQuoted(text) + " is not a domain name (letters, digits, '-' and '.')");
   }
-  return lower(text);
+  return asciiLower(text);
 }
 
 Result<std::string, std::string> checkUserPart(std::string_view text) {
@@ -627,7 +622,7 @@ Result<std::string, std::string> checkAuthorizedHost(std::string_view text) {
 
 Result<UserAddress, std::string> parseUserUri(std::string_view text) {
   const std::string problem = singleQuoted(text) + " is not a user's SIP URI (sip:user@domain)";
-  if (text.size() < 4 || lower(text.substr(0, 4)) != "sip:") {
+  if (text.size() < 4 || asciiLower(text.substr(0, 4)) != "sip:") {
     return fail(problem);
   }
   const std::string_view rest = text.substr(4);

@@ -4,18 +4,11 @@
 
 #include <cctype>
 
+#include "common/text.h"
 #include "sip/headers.h"
 
 namespace tandem::proxy {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 bool inDialog(const sip::Message& request) {
   const sip::HeaderField* to = request.find(sip::HeaderId::To);
@@ -44,7 +37,7 @@ Next AuthenticationPhase::run(RequestContext& context) {
   if (!claimed.ok() || !claimed->uri.isSip() || !snapshot->isLocalDomain(claimed->uri.host)) {
     return Next::Continue;  // not one of our users: host authorization and routing decide
   }
-  const std::string realm = lower(claimed->uri.host);
+  const std::string realm = asciiLower(claimed->uri.host);
   const bool homed_here = snapshot->pool && snapshot->pool->findUser(claimed->uri.user, realm) != nullptr;
   if (!homed_here && !registering) {
     // A user of a shared domain homed on the peer partition: only the peer

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/text.h"
 #include "proxy/routing.h"
 #include "sip/headers.h"
 #include "transport/endpoint.h"
@@ -16,23 +17,11 @@ using proxy::LocalResponse;
 using proxy::Next;
 using proxy::RequestContext;
 
-int64_t unixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 LocalResponse refusal(uint16_t status, std::string warning) {
   LocalResponse response;
   response.status = status;
   response.warning = std::move(warning);
   return response;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
 }
 
 // RFC 7231 IMF-fixdate, as §20.17 asks ("Sat, 13 Nov 2010 23:29:00 GMT").
@@ -90,7 +79,7 @@ Result<RegisterRequest, LocalResponse> parseRegister(const sip::Message& request
     return fail(refusal(400, "The To header must be the SIP address of record being registered"));
   }
   out.user = std::string(to_address->uri.user);
-  out.domain = lower(to_address->uri.host);
+  out.domain = asciiLower(to_address->uri.host);
   out.call_id = std::string(sip::trimLws(request.find(sip::HeaderId::CallId)->value));
   auto cseq = sip::parseCSeq(request.find(sip::HeaderId::CSeq)->value);
   out.cseq = cseq.ok() ? cseq->number : 0;
@@ -183,7 +172,7 @@ Next LocalService::run(RequestContext& context) {
 
 Next LocalService::registerBinding(RequestContext& context) {
   const sip::Message& request = context.request;
-  const int64_t now = unixNow();
+  const int64_t now = Registrar::unixNow();
   auto parsed = parseRegister(request, registrar_.settings(), now);
   if (!parsed) {
     context.response = parsed.error();
@@ -243,7 +232,7 @@ Next LocalService::deliver(RequestContext& context) {
   if (request.method() == sip::Method::Message && request.body().size() > settings_.max_im_body) {
     return context.respond(413, "Message body over " + std::to_string(settings_.max_im_body) + " bytes");
   }
-  const std::vector<store::Binding> bindings = table_.lookup(user.user, user.domain, unixNow());
+  const std::vector<store::Binding> bindings = table_.lookup(user.user, user.domain, Registrar::unixNow());
   if (bindings.empty()) {
     return context.respond(480, user.uri + " has no registered contact");
   }

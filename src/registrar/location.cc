@@ -1,18 +1,14 @@
 #include "registrar/location.h"
 
 #include <algorithm>
-#include <cctype>
+#include "common/text.h"
 
 namespace tandem::registrar {
 
 std::string LocationTable::key(std::string_view user, std::string_view domain) {
-  std::string out;
-  out.reserve(user.size() + 1 + domain.size());
-  out.append(user);
+  std::string out(user);
   out.push_back('@');
-  for (char c : domain) {
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  out += asciiLower(domain);
   return out;
 }
 

@@ -108,6 +108,8 @@ class Registrar {
 
   Stats stats() const;
   const RegistrarSettings& settings() const { return settings_; }
+  // Wall-clock Unix seconds: what binding expiry times are written in.
+  static int64_t unixNow();
 
  private:
   struct Job {
@@ -118,7 +120,6 @@ class Registrar {
   void run();
   void process(std::vector<Job>& batch);
   void purge();
-  static int64_t unixNow();
 
   std::unique_ptr<store::Store> store_;
   LocationTable& table_;
