@@ -287,6 +287,7 @@ class PoolReader {
     Route route{
         *user,        *domain, *next_hop, *transport, *port, phone_uri.value_or(false), replace_host.value_or(false),
         lineOf(table)};
+    route.srv = !table.contains("port") && !isIpLiteral(route.next_hop);
     for (size_t i = 0; i < settings_.routes.size(); ++i) {
       if (settings_.routes[i].key() == route.key()) {
         error(route.line, prefix,
@@ -467,7 +468,8 @@ void formatRoute(std::ostringstream& out, const Route& route) {
       << "domain = " << tomlString(route.domain) << "\n"
       << "next_hop = " << tomlString(route.next_hop) << "\n"
       << "transport = " << tomlString(routeTransportName(route.transport)) << "\n"
-      << "port = " << route.port << "\n"
+      << (route.srv ? std::string("# port: none, the next hop's SRV records decide (RFC 3263)\n")
+                    : "port = " + std::to_string(route.port) + "\n")
       << "phone_uri = " << boolText(route.phone_uri) << "\n"
       << "replace_host = " << boolText(route.replace_host) << "\n";
 }
@@ -534,13 +536,13 @@ std::string RouteKey::toString() const { return user + "@" + domain + (phone_uri
 
 bool Route::operator==(const Route& other) const {
   return key() == other.key() && next_hop == other.next_hop && transport == other.transport && port == other.port &&
-         replace_host == other.replace_host;
+         replace_host == other.replace_host && srv == other.srv;
 }
 
 std::string Route::toString() const {
   return key().toString() + " -> " + std::string(routeTransportName(transport)) + " " +
-         (next_hop.find(':') == std::string::npos ? next_hop : "[" + next_hop + "]") + ":" + std::to_string(port) +
-         (replace_host ? " [replace-host]" : "");
+         (next_hop.find(':') == std::string::npos ? next_hop : "[" + next_hop + "]") +
+         (srv ? " (SRV)" : ":" + std::to_string(port)) + (replace_host ? " [replace-host]" : "");
 }
 
 bool AuthorizedHost::operator==(const AuthorizedHost& other) const {
@@ -660,6 +662,7 @@ Result<Route, std::string> checkRoute(Route route) {
   route.user = std::move(user.value());
   route.domain = std::move(domain.value());
   route.next_hop = std::move(next_hop.value());
+  route.srv = route.srv && !isIpLiteral(route.next_hop);
   return route;
 }
 

@@ -54,6 +54,10 @@ struct Route {
   bool phone_uri = false;     // true: matches only phone URIs (user=phone / tel)
   bool replace_host = false;  // true: the Request-URI host becomes the next hop
   int line = 0;               // where the entry starts in a pool file; 0 otherwise
+  // No port was given and next_hop is an FQDN: the next hop's SRV records
+  // decide (RFC 3263 §4.2) and `port` (5060, tls 5061) is the fallback when
+  // there are none. Always false for an IP next hop.
+  bool srv = false;
 
   RouteKey key() const { return RouteKey{user, domain, phone_uri}; }
   // Every setting equal (`line` is not a setting).
@@ -99,7 +103,8 @@ struct PresenceSettings {
 
 // Request throttling per source address (LCS "Throttle as server"): client
 // limits for everyone, server limits for authorized hosts with
-// throttle_as_server. Over a limit: 503 with Retry-After.
+// throttle_as_server. Over a request limit: 503 with Retry-After; over the
+// connection limit: the new connection is closed at once.
 struct ThrottlingSettings {
   uint32_t client_rate = 50;           // new requests per second (token bucket refill)
   uint32_t client_burst = 100;         // bucket size
@@ -107,6 +112,8 @@ struct ThrottlingSettings {
   uint32_t server_rate = 5000;
   uint32_t server_burst = 10000;
   uint32_t server_transactions = 20000;
+  uint32_t client_connections = 128;  // inbound TCP/TLS connections held at once per address (NAT: many users)
+  uint32_t server_connections = 1024;
   bool operator==(const ThrottlingSettings&) const = default;
 };
 
@@ -115,13 +122,15 @@ struct ThrottlingKey {
   std::string_view name;
   uint32_t ThrottlingSettings::*member;
 };
-inline constexpr std::array<ThrottlingKey, 6> kThrottlingKeys = {{
+inline constexpr std::array<ThrottlingKey, 8> kThrottlingKeys = {{
     {"client_rate", &ThrottlingSettings::client_rate},
     {"client_burst", &ThrottlingSettings::client_burst},
     {"client_transactions", &ThrottlingSettings::client_transactions},
     {"server_rate", &ThrottlingSettings::server_rate},
     {"server_burst", &ThrottlingSettings::server_burst},
     {"server_transactions", &ThrottlingSettings::server_transactions},
+    {"client_connections", &ThrottlingSettings::client_connections},
+    {"server_connections", &ThrottlingSettings::server_connections},
 }};
 
 struct PoolSettings {

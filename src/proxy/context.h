@@ -10,6 +10,7 @@
 // in one place.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,21 @@ enum class Next : uint8_t {
   Forward,   // context.targets say where the request goes (the forward phase sends it)
   Drop,      // nothing is sent (only for requests without a transaction, e.g. a stray ACK)
   Defer,     // the phase answers later through Proxy::respondDeferred (e.g. after a store write)
+  Suspend,   // the phase waits for an asynchronous answer it asked for through
+             // resolve() (lookup.h); the proxy keeps the context and runs the
+             // same phase again, on this loop, once the answer is in
+};
+
+class HostLookup;
+
+// Resumes a suspended request on its own loop (implemented by the proxy).
+class Resumer {
+ public:
+  // A callback that may be called once from any thread.
+  virtual std::function<void()> wakeFor(transaction::ServerId id) = 0;
+
+ protected:
+  virtual ~Resumer() = default;
 };
 
 // The answer a phase decided on.
@@ -56,6 +72,10 @@ struct RequestContext {
   const sip::Message& request;
   Destination source;
   transaction::ServerId server;  // the server transaction (what a deferred answer names)
+  // Set by the proxy: host-name lookups and the way back after Next::Suspend.
+  HostLookup* lookup = nullptr;
+  Resumer* resumer = nullptr;
+  uint8_t suspensions = 0;  // how often the request was suspended so far
   sip::Uri request_uri;  // parsed by the sanity phase
 
   // Route processing (§16.4): Route values naming this proxy, removed when

@@ -11,23 +11,31 @@
 //   anyone else                         → nothing set; the authentication
 //                                          phase decides
 //
-// Entries are matched by IP literal; an FQDN entry matches nothing until the
-// federation issue resolves it (c-ares) — it is logged once per pool version.
-// throttle_as_server is read by the throttling of the federation issue.
+// Entries are matched by IP literal, or by FQDN: an FQDN entry matches a
+// source its name resolves to (A/AAAA through the proxy's HostLookup, cached
+// with the records' TTL; the request waits for the first lookup, see
+// lookup.h). In the TLS issue an FQDN entry also matches a peer whose
+// verified certificate names it. throttle_as_server is read by the proxy's
+// throttling (throttle.h) from the cache only.
 
 #include <asio/ip/address.hpp>
 #include <memory>
 #include <vector>
 
 #include "proxy/context.h"
+#include "proxy/lookup.h"
 #include "proxy/routing.h"
 
 namespace tandem::proxy {
 
 // The entries of `hosts`, IP literals parsed.
 std::vector<HostEntry> hostEntries(const std::vector<config::AuthorizedHost>& hosts);
-// The entry for `source`, or nullptr.
+// The IP entry for `source`, or nullptr.
 const HostEntry* findHost(const std::vector<HostEntry>& entries, const asio::ip::address& source);
+// The IP entry for `source`, else an FQDN entry whose cached answer holds it
+// (never waits: a name not in the cache yet matches nothing this time).
+const HostEntry* findHostCached(const std::vector<HostEntry>& entries, const asio::ip::address& source,
+                                HostLookup* lookup);
 
 class HostAuthorizationPhase final : public Phase {
  public:

@@ -85,7 +85,7 @@ Proxy::Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySe
 Proxy::~Proxy() = default;
 
 size_t Proxy::pending() const {
-  size_t n = deferred_;
+  size_t n = deferred_ + suspended_.size();
   for (const auto& [server_key, response_context] : contexts_) {
     n += response_context.final_sent ? 0 : 1;
   }
@@ -98,6 +98,9 @@ void Proxy::advanceTo(transaction::TimePoint now) {
   if (invite_contexts_ > 0 && now >= next_timer_c_scan_) {
     next_timer_c_scan_ = now + std::chrono::milliseconds(250);
     runTimerC();
+  }
+  if (!suspended_.empty()) {
+    expireSuspended();
   }
 }
 
@@ -143,8 +146,8 @@ void Proxy::onIncoming(transaction::Incoming&& incoming, transaction::TimePoint 
   }
 }
 
-Next Proxy::runPipeline(RequestContext& context, size_t last_slot) {
-  for (size_t slot = 0; slot <= last_slot; ++slot) {
+Next Proxy::runPipeline(RequestContext& context, size_t& slot, size_t last_slot) {
+  for (; slot <= last_slot; ++slot) {
     if (phases_[slot] == nullptr) {
       continue;
     }
@@ -154,6 +157,95 @@ Next Proxy::runPipeline(RequestContext& context, size_t last_slot) {
     }
   }
   return Next::Continue;
+}
+
+namespace {
+
+// Requests waiting for DNS on one loop, and how long one may wait: the
+// resolver answers within its timeout × tries; this only guards against a
+// lost wake-up.
+constexpr size_t kMaxSuspended = 10'000;
+constexpr auto kSuspendLimit = std::chrono::seconds(10);
+
+}  // namespace
+
+std::function<void()> Proxy::wakeFor(ServerId id) {
+  return [post = post_, this, id] {
+    post([this, id] { resume(id); });
+  };
+}
+
+void Proxy::resume(ServerId id) {
+  const auto it = suspended_.find(key(id.id));
+  if (it == suspended_.end()) {
+    return;
+  }
+  Suspended entry = std::move(it->second);
+  suspended_.erase(it);
+  RequestContext& context = *entry.context;
+  if (table_.request(id) != &context.request) {
+    return;  // the transaction ended meanwhile (CANCEL)
+  }
+  size_t slot = entry.slot;
+  const Next next = runPipeline(context, slot);
+  dispatch(id, context, next, slot);
+}
+
+void Proxy::expireSuspended() {
+  std::vector<uint64_t> late;
+  for (const auto& [server_key, entry] : suspended_) {
+    if (now_ - entry.since >= kSuspendLimit) {
+      late.push_back(server_key);
+    }
+  }
+  for (uint64_t server_key : late) {
+    const auto it = suspended_.find(server_key);
+    Suspended entry = std::move(it->second);
+    suspended_.erase(it);
+    const ServerId id = entry.context->server;
+    if (table_.request(id) == &entry.context->request) {
+      LocalResponse answer;
+      answer.status = 503;
+      answer.warning = "No DNS answer in time for the next hop";
+      respondLocally(id, entry.context->request, answer);
+    }
+  }
+}
+
+void Proxy::dispatch(ServerId id, RequestContext& context, Next next, size_t slot) {
+  const sip::Message& request = context.request;
+  switch (next) {
+    case Next::Respond:
+      respondLocally(id, request, context.response);
+      return;
+    case Next::Forward:
+      forward(id, context);
+      return;
+    case Next::Drop:
+      (void)table_.terminate(id);
+      return;
+    case Next::Defer:
+      ++deferred_;
+      return;
+    case Next::Suspend:
+      if (!post_ || suspended_.size() >= kMaxSuspended) {
+        context.respond(503, post_ ? "Too many requests waiting for DNS" : "Host names cannot be resolved here");
+        respondLocally(id, request, context.response);
+        return;
+      }
+      if (auto found = suspended_.find(key(id.id)); found != suspended_.end()) {
+        // Resumed and suspended again: the context already lives there.
+        found->second.slot = slot;
+        return;
+      }
+      suspended_.emplace(key(id.id), Suspended{std::make_unique<RequestContext>(std::move(context)), slot, routing_,
+                                                now_});
+      return;
+    case Next::Continue:
+      break;
+  }
+  context.respond(500, "No phase decided what to do with the request");
+  respondLocally(id, request, context.response);
 }
 
 std::string Proxy::localTag() {
@@ -186,7 +278,7 @@ bool Proxy::admit(ServerId id, const sip::Message& request, const Destination& s
     return true;
   }
   const config::ThrottlingSettings& settings = routing_->pool->settings.throttling;
-  const HostEntry* host = findHost(routing_->hosts, source.endpoint.address);
+  const HostEntry* host = findHostCached(routing_->hosts, source.endpoint.address, lookup_);
   const bool as_server = host != nullptr && host->throttle_as_server;
   const ThrottleLimits limits = as_server ? Throttle::serverLimits(settings) : Throttle::clientLimits(settings);
   const Throttle::Verdict verdict = throttle_.admit(source.endpoint.address, limits, now_);
@@ -232,6 +324,15 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
     answer.status = invite ? 200 : 481;
     respondLocally(id, request, answer);
     if (invite) {
+      if (auto waiting = suspended_.find(key(invite->id)); waiting != suspended_.end()) {
+        // Cancelled while its next hop was being resolved: nothing was sent.
+        const std::unique_ptr<RequestContext> cancelled = std::move(waiting->second.context);
+        suspended_.erase(waiting);
+        LocalResponse terminated;
+        terminated.status = 487;
+        respondLocally(*invite, cancelled->request, terminated);
+        return;
+      }
       if (auto it = contexts_.find(key(invite->id)); it != contexts_.end()) {
         it->second.cancelled = true;
         cancelBranches(it->second);
@@ -241,6 +342,8 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
   }
   RequestContext context(request, source);
   context.server = id;
+  context.lookup = lookup_;
+  context.resumer = this;
   if (draining_) {
     context.response.headers.emplace_back("Retry-After", "5");
     context.respond(503, "The server is stopping");
@@ -250,24 +353,9 @@ void Proxy::onRequest(ServerId id, const sip::Message& request, const Destinatio
   if (!admit(id, request, source)) {
     return;
   }
-  switch (runPipeline(context)) {
-    case Next::Respond:
-      respondLocally(id, request, context.response);
-      return;
-    case Next::Forward:
-      forward(id, context);
-      return;
-    case Next::Drop:
-      (void)table_.terminate(id);
-      return;
-    case Next::Defer:
-      ++deferred_;
-      return;
-    case Next::Continue:
-      break;
-  }
-  context.respond(500, "No phase decided what to do with the request");
-  respondLocally(id, request, context.response);
+  size_t slot = 0;
+  const Next next = runPipeline(context, slot);
+  dispatch(id, context, next, slot);
 }
 
 void Proxy::forward(ServerId id, RequestContext& context) {
@@ -520,7 +608,9 @@ void Proxy::onAck(const sip::Message& ack, const Destination& source, std::optio
 
 void Proxy::forwardStateless(const sip::Message& request, const Destination& source) {
   RequestContext context(request, source);
-  if (runPipeline(context, kRouting) != Next::Forward) {
+  context.lookup = lookup_;  // no resumer: a host name not in the cache drops this ACK
+  size_t slot = 0;
+  if (runPipeline(context, slot, kRouting) != Next::Forward) {
     return;  // an ACK is never answered (§17.2.3); one going nowhere is dropped
   }
   const Target& target = context.targets.front();

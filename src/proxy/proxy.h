@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 
 #include "proxy/context.h"
 #include "proxy/identity.h"
+#include "proxy/lookup.h"
 #include "proxy/routing.h"
 #include "proxy/sanity.h"
 #include "proxy/throttle.h"
@@ -50,7 +52,7 @@ struct ProxyStats {
   uint64_t throttled = 0;  // requests refused 503 by the per-source limits
 };
 
-class Proxy final : public transaction::TransactionUser {
+class Proxy final : public transaction::TransactionUser, private Resumer {
  public:
   Proxy(transaction::Sender& sender, const LocalIdentity& identity, ProxySettings settings, transaction::TimePoint now);
   Proxy(const Proxy&) = delete;
@@ -64,13 +66,22 @@ class Proxy final : public transaction::TransactionUser {
   void advanceTo(transaction::TimePoint now);
   // Nothing to tick for: no transaction timer and no INVITE branch under
   // Timer C.
-  bool idle() const { return table_.idle() && invite_contexts_ == 0; }
+  bool idle() const { return table_.idle() && invite_contexts_ == 0 && suspended_.empty(); }
   // An asynchronous send failure the transport reports later (a TCP connect
   // that failed): every branch still waiting on that destination ends as 503.
   void onDestinationFailed(const Destination& destination);
   // New pool settings; requests already in progress keep the old snapshot.
   void setRouting(RoutingSnapshotPtr snapshot) { routing_ = std::move(snapshot); }
   const RoutingSnapshotPtr& routing() const { return routing_; }
+  // Host names (lookup.h); nullptr: requests naming one are answered 503.
+  void setLookup(HostLookup* lookup) { lookup_ = lookup; }
+  // Runs a task on this proxy's loop (asio::post in tandemd); callable from
+  // any thread. Needed for Next::Suspend: without it nothing is suspended.
+  using Post = std::function<void(std::function<void()>)>;
+  void setPost(Post post) { post_ = std::move(post); }
+  // A suspended request whose answer is in: its phase runs again.
+  void resume(transaction::ServerId id);
+  size_t suspended() const { return suspended_.size(); }
 
   const ProxyStats& stats() const { return stats_; }
   // The phases in their fixed order. Sanity, routing and a local service
@@ -131,7 +142,13 @@ class Proxy final : public transaction::TransactionUser {
   static uint64_t key(transaction::TransactionId id) { return (uint64_t{id.generation} << 32) | id.index; }
 
   // The forward phase is forward() below, acting on the targets chosen.
-  Next runPipeline(RequestContext& context, size_t last_slot = kLocalService);
+  // `slot` is where to start, and on return the phase that decided.
+  Next runPipeline(RequestContext& context, size_t& slot, size_t last_slot = kLocalService);
+  // Acts on what the pipeline decided for server transaction `id`.
+  void dispatch(transaction::ServerId id, RequestContext& context, Next next, size_t slot);
+  // Resumer: the callback that resumes `id` on this loop.
+  std::function<void()> wakeFor(transaction::ServerId id) override;
+  void expireSuspended();
   void respondLocally(transaction::ServerId id, const sip::Message& request, const LocalResponse& response,
                       bool quiet = false);
   void forward(transaction::ServerId id, RequestContext& context);
@@ -161,6 +178,18 @@ class Proxy final : public transaction::TransactionUser {
   void runTimerC();
   // Per-source limits (throttle.h); false: answered 503.
   bool admit(transaction::ServerId id, const sip::Message& request, const Destination& source);
+
+  // Requests waiting for a host-name lookup (Next::Suspend), by server
+  // transaction: the context, the phase to run again, and since when.
+  struct Suspended {
+    std::unique_ptr<RequestContext> context;
+    size_t slot = 0;
+    RoutingSnapshotPtr routing;  // keeps the context's pointers into it valid
+    transaction::TimePoint since{};
+  };
+  std::unordered_map<uint64_t, Suspended> suspended_;
+  HostLookup* lookup_ = nullptr;
+  Post post_;
 
   bool draining_ = false;
   size_t deferred_ = 0;         // requests waiting for respondDeferred

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <asio/ip/address.hpp>
 
+#include "proxy/lookup.h"
 #include "sip/headers.h"
 
 namespace tandem::proxy {
@@ -95,28 +96,79 @@ void RoutingPhase::takeOwnRoutes(RequestContext& context) const {
 }
 
 Next RoutingPhase::toUri(RequestContext& context, const sip::Uri& uri, std::string_view what) const {
-  auto destination = uriDestination(uri);
-  if (!destination) {
-    return context.respond(503, std::string(what) + " names a host name; DNS next hops are not resolved yet");
+  if (!uri.isSip()) {
+    return context.respond(416, std::string(what) + " is not a SIP URI");
   }
-  context.targets.push_back(Target{*destination, {}, {}});
+  if (auto destination = uriDestination(uri)) {
+    context.targets.push_back(Target{*destination, {}, {}});
+    return Next::Forward;
+  }
+  // A host name (RFC 3263 §4): SRV when the URI has no port, A/AAAA otherwise.
+  const std::string_view maddr = uri.maddr();
+  const std::string_view transport = uri.transport();
+  dns::Query query;
+  query.name = std::string(maddr.empty() ? uri.host : maddr);
+  query.port = uri.has_port ? uri.port : 0;
+  query.transport = toDns(transportOf(transport, uri.scheme == sip::UriScheme::Sips));
+  query.transport_given = !transport.empty() || uri.scheme == sip::UriScheme::Sips;
+  const dns::AnswerPtr answer = resolve(context, query);
+  if (!answer) {
+    return Next::Suspend;
+  }
+  if (!answer->error.empty()) {
+    return context.respond(503, std::string(what) + " cannot be resolved: " + answer->error);
+  }
+  const dns::Address& first = answer->addresses.front();
+  Target target;
+  target.destination.endpoint = transport::Endpoint{first.address, first.port};
+  target.destination.transport = fromDns(first.transport);
+  context.targets.push_back(std::move(target));
   return Next::Forward;
 }
 
+namespace {
+
+bool answerHas(const dns::Answer& answer, const asio::ip::address& address) {
+  return std::any_of(answer.addresses.begin(), answer.addresses.end(),
+                     [&](const dns::Address& entry) { return entry.address == address; });
+}
+
+}  // namespace
+
 Next RoutingPhase::byStaticRoute(RequestContext& context, const StaticRoute& route) const {
-  const auto address = literalAddress(route.next_hop);
-  if (!address) {
-    return context.respond(503, "Next hop " + route.next_hop + " cannot be resolved (FQDN next hops need DNS)");
-  }
-  // The bounce (federation.md §2.1): the peer the route points to sent us a
-  // request for a user of a shared domain that is not homed here either. It
-  // ends here; sending it back would ping-pong until Max-Forwards runs out.
-  if (*address == context.source.endpoint.address && snapshot_->isLocalDomain(context.request_uri.host)) {
-    return context.respond(404, "User does not exist");
-  }
+  const bool local_domain = snapshot_->isLocalDomain(context.request_uri.host);
+  const asio::ip::address& source = context.source.endpoint.address;
   Target target;
-  target.destination.endpoint = transport::Endpoint{*address, route.port};
   target.destination.transport = route.transport;
+  if (const auto address = literalAddress(route.next_hop)) {
+    target.destination.endpoint = transport::Endpoint{*address, route.port};
+    // The bounce (federation.md §2.1): the peer the route points to sent us a
+    // request for a user of a shared domain that is not homed here either. It
+    // ends here; sending it back would ping-pong until Max-Forwards runs out.
+    if (*address == source && local_domain) {
+      return context.respond(404, "User does not exist");
+    }
+  } else {
+    // An FQDN next hop: A/AAAA on the route's port, or SRV first when the
+    // route gives no port (RFC 3263 §4.2).
+    dns::Query query;
+    query.name = route.next_hop;
+    query.port = route.srv ? 0 : route.port;
+    query.transport = toDns(route.transport);
+    const dns::AnswerPtr answer = resolve(context, query);
+    if (!answer) {
+      return Next::Suspend;
+    }
+    if (!answer->error.empty()) {
+      return context.respond(503, "Next hop cannot be resolved: " + answer->error);
+    }
+    if (local_domain && answerHas(*answer, source)) {
+      return context.respond(404, "User does not exist");  // the bounce, as above
+    }
+    const dns::Address& first = answer->addresses.front();
+    target.destination.endpoint = transport::Endpoint{first.address, first.port};
+    target.destination.transport = fromDns(first.transport);
+  }
   if (route.replace_host) {
     // Request-URI host replaced by the next hop (LCS "Replace host in request URI").
     target.request_uri = store::replaceHost(context.request.requestUri(), context.request_uri, route.next_hop);
@@ -126,6 +178,12 @@ Next RoutingPhase::byStaticRoute(RequestContext& context, const StaticRoute& rou
 }
 
 Next RoutingPhase::run(RequestContext& context) {
+  // Run again after a suspension (a DNS lookup): start from scratch.
+  context.own_routes.clear();
+  context.strict_request_uri.clear();
+  context.strict_route = {};
+  context.routed_to_us = false;
+  context.targets.clear();
   takeOwnRoutes(context);
   const sip::Message& request = context.request;
   // The first Route value that is not ours, if any, decides (§16.5).

@@ -19,8 +19,11 @@
 //      unless replace_host.
 //   7. Nothing matches: 404, final ("User does not exist" for our domains).
 //
-// Next hops are IP literals here; FQDN next hops arrive with the federation
-// issue.
+// Host names (FQDN next hops, Route values and Request-URIs naming a host)
+// are resolved per RFC 3263 through the proxy's HostLookup (lookup.h): a
+// cached answer at once, otherwise the request is suspended until the
+// resolver's thread has the answer; no answer → 503 with a Warning naming
+// the name and the reason. The first address of the answer is used.
 
 #include <asio/ip/address.hpp>
 #include <memory>
@@ -37,19 +40,22 @@ struct StaticRoute {
   std::string user;    // "*" or an exact user part
   std::string domain;  // exact (case-insensitive); sub-domains are not implied
   bool phone_uri = false;
-  std::string next_hop;  // as configured: an IP literal (or an FQDN, refused with 503 until DNS lands)
+  std::string next_hop;  // as configured: an IP literal or an FQDN
   uint16_t port = 5060;
   transport::TransportKind transport = transport::TransportKind::Udp;
   bool replace_host = false;
+  bool srv = false;  // an FQDN next hop without a port: SRV decides, `port` is the fallback
 };
 
 // An authorized host entry with its IP parsed (once per pool change).
 struct HostEntry {
-  asio::ip::address address;  // unspecified for an FQDN entry (not matched yet)
+  asio::ip::address address;  // unspecified for an FQDN entry (matched through DNS)
   std::string host;           // as configured
   bool outbound_only = false;
   bool throttle_as_server = true;
   bool treat_as_authenticated = true;
+
+  bool isFqdn() const { return address.is_unspecified() && !host.empty(); }
 };
 
 // The routing settings one request is decided with; replaced as a whole when

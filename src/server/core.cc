@@ -80,6 +80,9 @@ Core::Core(transport::Worker& worker, std::string fqdn, transaction::TimerConfig
       identity_(fqdn, {}),
       proxy_(sender_, identity_, proxy::ProxySettings{static_cast<uint32_t>(worker.index()), timers, timer_c}, now()),
       stateless_(fqdn) {
+  // Answers that come from other threads (a deferred registrar answer, a DNS
+  // lookup that resumes a request) run on this loop, then the timers go on.
+  proxy_.setPost([this](std::function<void()> fn) { post(std::move(fn)); });
   worker_.egress().onSendFailed([this](const transport::Destination& to, transport::SendError error, uint64_t) {
     spdlog::info("send to {} {} failed: {}", transport::transportName(to.transport), transport::toString(to.endpoint),
                  transport::describe(error));
@@ -97,16 +100,18 @@ void Core::enableUserServices(auth::Authenticator& authenticator, registrar::Reg
   authentication_.emplace(proxy_.routing(), authenticator);
   proxy_.setPhase(proxy::Proxy::kAuthentication, &*authentication_);
   // A deferred answer (the registrar's, once the binding is durable) comes
-  // from the store thread: run it on this loop, then keep the timers going.
-  auto post = [this](std::function<void()> fn) {
-    asio::post(worker_.io(), [this, fn = std::move(fn)]() {
-      fn();
-      armTick();
-      updateDrained();
-    });
-  };
-  local_service_.emplace(proxy_, registrar, table, std::move(post), settings);
+  // from the store thread.
+  local_service_.emplace(
+      proxy_, registrar, table, [this](std::function<void()> fn) { post(std::move(fn)); }, settings);
   proxy_.setPhase(proxy::Proxy::kLocalService, &*local_service_);
+}
+
+void Core::post(std::function<void()> fn) {
+  asio::post(worker_.io(), [this, fn = std::move(fn)]() {
+    fn();
+    armTick();
+    updateDrained();
+  });
 }
 
 void Core::start(const std::vector<transport::BoundListener>& bound) {

@@ -52,6 +52,8 @@ class Core final : public transport::MessageHandler {
                           const registrar::LocationTable& table, registrar::LocalServiceSettings settings);
   // New routing settings (on the worker's thread).
   void setRouting(proxy::RoutingSnapshotPtr snapshot) { proxy_.setRouting(std::move(snapshot)); }
+  // Host-name resolution for the proxy (outlives the core's loop run).
+  void setLookup(proxy::HostLookup* lookup) { proxy_.setLookup(lookup); }
   // A response another worker received for one of our transactions.
   void deliver(transaction::Incoming&& incoming);
 
@@ -78,6 +80,8 @@ class Core final : public transport::MessageHandler {
   };
 
   void armTick();
+  // Runs `fn` on this loop (from any thread), then keeps the timers going.
+  void post(std::function<void()> fn);
   static transaction::TimePoint now() { return transaction::Clock::now(); }
 
   transport::Worker& worker_;

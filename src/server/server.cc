@@ -82,6 +82,30 @@ auth::AuthSettings authSettings(const config::Auth& auth) {
   return out;
 }
 
+// The proxy's HostLookup over the process's resolver.
+class ResolverLookup final : public proxy::HostLookup {
+ public:
+  explicit ResolverLookup(dns::Resolver& resolver) : resolver_(resolver) {}
+  dns::AnswerPtr lookup(const dns::Query& query, std::function<void()> done) override {
+    return resolver_.lookup(query, std::move(done));
+  }
+
+ private:
+  dns::Resolver& resolver_;
+};
+
+dns::Resolver::Options resolverOptions(const config::DnsSettings& dns) {
+  dns::Resolver::Options options;
+  options.servers = dns.servers;
+  options.timeout = dns.timeout;
+  options.tries = dns.tries;
+  options.min_ttl = dns.min_ttl;
+  options.max_ttl = dns.max_ttl;
+  options.negative_ttl = dns.negative_ttl;
+  options.stale = dns.stale;
+  return options;
+}
+
 }  // namespace
 
 std::vector<transport::ListenSpec> listenSpecs(const config::ServerConfig& config) {
@@ -109,7 +133,7 @@ proxy::RoutingSnapshotPtr routingFrom(const store::PoolSnapshot& pool) {
   snapshot->hosts = proxy::hostEntries(pool.settings.authorized_hosts);
   for (const config::Route& route : pool.settings.routes) {
     snapshot->routes.push_back(proxy::StaticRoute{route.user, route.domain, route.phone_uri, route.next_hop, route.port,
-                                                  toTransportKind(route.transport), route.replace_host});
+                                                  toTransportKind(route.transport), route.replace_host, route.srv});
   }
   return snapshot;
 }
@@ -123,6 +147,9 @@ Server::~Server() {
     workers_->stop();
     workers_->join();
   }
+  // No wake-up may post to a loop from here on (callbacks not yet called are
+  // dropped by the resolver's destructor).
+  resolver_.reset();
   // Its last completions post to the stopped loops, which still exist.
   if (registrar_) {
     registrar_->stop();
@@ -155,6 +182,14 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   server->registrar_ = std::move(*registrar);
   server->authenticator_ = std::make_unique<auth::Authenticator>(authSettings(config.auth));
 
+  auto resolver = dns::Resolver::start(resolverOptions(config.dns));
+  if (!resolver) {
+    return fail("dns: " + resolver.error());
+  }
+  server->resolver_ = std::move(*resolver);
+  server->lookup_ = std::make_unique<ResolverLookup>(*server->resolver_);
+  server->gate_ = std::make_unique<ConnectionGate>(server->lookup_.get());
+
   const std::vector<transport::ListenSpec> specs = listenSpecs(config);
   Server* self = server.get();
   auto handoff = [self](size_t worker, transaction::Incoming&& incoming) {
@@ -167,6 +202,8 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
                                [&](transport::Worker& worker) -> transport::MessageHandler& {
                                  server->cores_.push_back(std::make_unique<Core>(
                                      worker, config.fqdn, transactionTimers(config.timers), config.timers.c, handoff));
+                                 server->cores_.back()->setLookup(server->lookup_.get());
+                                 worker.setInboundGate(server->gate_.get());
                                  return *server->cores_.back();
                                });
   if (!workers) {
@@ -211,6 +248,9 @@ void Server::reloadPool(bool force) {
   }
   pool_version_ = *counter;
   const proxy::RoutingSnapshotPtr routing = routingFrom(*pool);
+  if (gate_) {
+    gate_->setRouting(routing);
+  }
   for (size_t i = 0; i < cores_.size(); ++i) {
     Core* core = cores_[i].get();
     if (workers_) {

@@ -35,6 +35,9 @@
 #include "proxy/routing.h"
 #include "registrar/location.h"
 #include "registrar/registrar.h"
+#include "dns/resolver.h"
+#include "proxy/lookup.h"
+#include "server/connection_gate.h"
 #include "server/core.h"
 #include "store/store.h"
 #include "transport/listeners.h"
@@ -85,6 +88,12 @@ class Server {
   std::unique_ptr<auth::Authenticator> authenticator_;
   uint64_t pool_version_ = 0;
   uint64_t pool_polls_ = 0;
+  // Host names (RFC 3263) for every loop's proxy, and who may connect.
+  // The gate outlives the workers (closing connections release it); the
+  // resolver stops before them (its wake-ups post to their loops).
+  std::unique_ptr<dns::Resolver> resolver_;
+  std::unique_ptr<proxy::HostLookup> lookup_;
+  std::unique_ptr<ConnectionGate> gate_;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
   std::unique_ptr<transport::Workers> workers_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -60,7 +60,7 @@ std::vector<config::Finding> checkPool(const config::ServerConfig& config, const
     const config::Route& route = settings.routes[i];
     const std::string key = "routes[" + std::to_string(i + 1) + "]";
     const std::string what = key + " (" + route.toString() + ")";
-    const std::string hop = route.next_hop + ":" + std::to_string(route.port);
+    const std::string hop = route.next_hop + (route.srv ? " (SRV)" : ":" + std::to_string(route.port));
     const bool ip = config::isIpLiteral(route.next_hop);
     const bool tls = route.transport == config::RouteTransport::Tls;
     if (pointsAtUs(config, route)) {

@@ -59,10 +59,11 @@ constexpr auto statementSql() {
       {&S::insert_domain, "INSERT INTO domains (name) VALUES (?)"},
       {&S::delete_domain, "DELETE FROM domains WHERE name = ?"},
       {&S::select_routes,
-       "SELECT user_part, domain, phone_uri, next_hop, transport, port, replace_host FROM routes ORDER BY position"},
+       "SELECT user_part, domain, phone_uri, next_hop, transport, port, replace_host, srv FROM routes ORDER BY "
+       "position"},
       {&S::insert_route,
-       "INSERT INTO routes (position, user_part, domain, phone_uri, next_hop, transport, port, replace_host) "
-       "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM routes), ?, ?, ?, ?, ?, ?, ?)"},
+       "INSERT INTO routes (position, user_part, domain, phone_uri, next_hop, transport, port, replace_host, srv) "
+       "VALUES ((SELECT coalesce(max(position), 0) + 1 FROM routes), ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&S::delete_routes, "DELETE FROM routes"},
       {&S::select_hosts,
        "SELECT host, outbound_only, throttle_as_server, treat_as_authenticated FROM authorized_hosts ORDER BY id"},
@@ -298,6 +299,7 @@ StoreResult<std::vector<config::Route>> SqliteStore::readRoutes() {
     route.transport = config::routeTransportFromName(row.text(4)).value_or(config::RouteTransport::Tcp);
     route.port = static_cast<uint16_t>(row.integer(5));
     route.replace_host = row.boolean(6);
+    route.srv = row.boolean(7);
     return route;
   });
   return routes ? std::move(routes) : fail(error(routes.error()));
@@ -516,7 +518,8 @@ StoreStatus SqliteStore::insertRoute(const config::Route& route) {
       .bind(route.next_hop)
       .bind(config::routeTransportName(route.transport))
       .bind(static_cast<int64_t>(route.port))
-      .bind(route.replace_host);
+      .bind(route.replace_host)
+      .bind(route.srv);
   StoreStatus done = use.run();
   return done ? done : fail(error(done.error()));
 }

@@ -42,6 +42,9 @@ void ConnectionTable::forget(const TcpConnection& connection) {
   for (const Remote& remote : it->second.remotes) {
     unindex(remote, connection.id());
   }
+  if (gate_ != nullptr && it->second.listener != kOutbound) {
+    gate_->release(it->second.remotes.front().endpoint);  // admitted by TcpListener
+  }
   --per_listener_[it->second.listener];
   by_id_.erase(it);  // may destroy `connection` when nothing else holds it: last
 }

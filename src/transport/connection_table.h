@@ -26,6 +26,21 @@ class TcpConnection;
 // the send() call that queued the bytes.
 using SendFailureCallback = std::function<void(const Destination& to, SendError error, SendToken token)>;
 
+// Who may open connections to us (the pool's per-address connection limits
+// and outbound_only hosts, decided above the transport). Called on the loop
+// that accepted the connection, before anything is read from it; shared by
+// every loop, so implementations are thread-safe.
+class InboundGate {
+ public:
+  // True: `remote` may hold one more connection (counted until release()).
+  // False: the connection is closed at once.
+  virtual bool admit(const Endpoint& remote) = 0;
+  virtual void release(const Endpoint& remote) = 0;
+
+ protected:
+  virtual ~InboundGate() = default;
+};
+
 class ConnectionTable : public std::enable_shared_from_this<ConnectionTable> {
  public:
   ConnectionTable(asio::io_context& io, size_t worker, const Limits& limits);
@@ -35,6 +50,9 @@ class ConnectionTable : public std::enable_shared_from_this<ConnectionTable> {
   MessageHandler& handler() { return *handler_; }
   void setHandler(MessageHandler& handler) { handler_ = &handler; }
   void setFailureCallback(SendFailureCallback callback) { on_failure_ = std::move(callback); }
+  // The gate accepted connections pass (nullptr: every one is taken).
+  void setInboundGate(InboundGate* gate) { gate_ = gate; }
+  InboundGate* inboundGate() const { return gate_; }
 
   // The next connection's id: this worker's, numbered across the process (one
   // atomic increment per connection, none per message).
@@ -84,6 +102,7 @@ class ConnectionTable : public std::enable_shared_from_this<ConnectionTable> {
   Limits limits_;
   MessageHandler* handler_;  // a handler that drops everything until setHandler()
   SendFailureCallback on_failure_;
+  InboundGate* gate_ = nullptr;
   bool closed_ = false;
   std::unordered_map<ConnectionId, Entry> by_id_;
   std::unordered_map<Remote, ConnectionId, RemoteHash> by_remote_;  // the newest connection wins

@@ -75,6 +75,9 @@ void TcpListener::onAccept(const asio::error_code& ec, asio::ip::tcp::socket soc
                   table_->count(index_));
     asio::error_code ignored;
     socket.close(ignored);
+  } else if (!ec && !admitted(socket)) {
+    asio::error_code ignored;
+    socket.close(ignored);
   } else if (!ec) {
     asio::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -83,6 +86,19 @@ void TcpListener::onAccept(const asio::error_code& ec, asio::ip::tcp::socket soc
     connection->start();
   }
   accept();
+}
+
+bool TcpListener::admitted(const asio::ip::tcp::socket& socket) const {
+  InboundGate* gate = table_->inboundGate();
+  if (gate == nullptr) {
+    return true;
+  }
+  asio::error_code ec;
+  const asio::ip::tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) {
+    return false;  // already gone
+  }
+  return gate->admit(detail::normalize(remote.address(), remote.port()));
 }
 
 void TcpListener::retryAcceptLater() {

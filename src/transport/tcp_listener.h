@@ -38,6 +38,8 @@ class TcpListener final : public std::enable_shared_from_this<TcpListener> {
  private:
   void accept();
   void onAccept(const asio::error_code& ec, asio::ip::tcp::socket socket);
+  // The table's InboundGate lets the new connection in (it counts it then).
+  bool admitted(const asio::ip::tcp::socket& socket) const;
   void retryAcceptLater();
 
   asio::ip::tcp::acceptor acceptor_;

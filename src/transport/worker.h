@@ -88,6 +88,9 @@ class Worker {
 
   // Before the listeners open: where this worker's messages go.
   void setHandler(MessageHandler& handler) { table_->setHandler(handler); }
+  // Before the listeners open: who may connect (nullptr: anyone); it
+  // outlives the worker.
+  void setInboundGate(InboundGate* gate) { table_->setInboundGate(gate); }
 
  private:
   friend Status<std::string> detail::openListeners(std::span<Worker* const>, std::span<const ListenSpec>);

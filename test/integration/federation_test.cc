@@ -12,10 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -145,35 +147,50 @@ class FederationTest : public ::testing::Test {
     }
   }
 
-  // Starts `partition` homing `user`, routing *@example.com to `peer` and
-  // trusting `peer` (treat_as_authenticated).
-  void start(Partition& partition, const std::string& user, const std::string& peer, uint16_t peer_port) {
+  // Writes `partition`'s server file and pool: it homes `user`, routes
+  // *@example.com to `peer` and trusts `peer` (treat_as_authenticated).
+  // `routes_first` goes before that route (routes match in order), `extra`
+  // after everything (more hosts, [throttling]); `admin` is server.admin.
+  void configure(Partition& partition, const std::string& user, const std::string& peer, uint16_t peer_port,
+                 const std::string& routes_first = {}, const std::string& extra = {},
+                 const std::string& admin = {}) {
     const std::string p = std::to_string(partition.port);
     partition.dir.write("server.toml", "[server]\nfqdn = \"" + partition.fqdn +
-                                           "\"\nstore = \"sqlite:tandem.db\"\nadmin = \"\"\nworkers = 2\n\n"
+                                           "\"\nstore = \"sqlite:tandem.db\"\nadmin = \"" + admin +
+                                           "\"\nworkers = 2\n\n"
                                            "[[connections]]\naddress = \"" +
                                            partition.address + "\"\ntransport = \"udp\"\nport = " + p +
                                            "\n\n[[connections]]\naddress = \"" + partition.address +
-                                           "\"\ntransport = \"tcp\"\nport = " + p +
-                                           "\n\n[auth]\n"
+                                           "\"\ntransport = \"tcp\"\nport = " + p + "\n\n" + dns_section_ +
+                                           "[auth]\n"
                                            // SIPp 3.6 answers the first challenge and knows only MD5
                                            "algorithms = [\"MD5\", \"SHA-256\"]\n");
     partition.dir.write("pool.toml",
-                        "domains = [\"example.com\"]\n\n"
-                        "[[routes]]\nuser = \"*\"\ndomain = \"example.com\"\nnext_hop = \"" +
-                            peer + "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) +
+                        "domains = [\"example.com\"]\n\n" + routes_first +
+                            "[[routes]]\nuser = \"*\"\ndomain = \"example.com\"\nnext_hop = \"" + peer +
+                            "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) +
                             "\n\n[[authorized_hosts]]\nhost = \"" + peer +
                             "\"\nthrottle_as_server = true\ntreat_as_authenticated = true\n\n"
                             "[[users]]\nuri = \"sip:" +
-                            user + "@example.com\"\npassword = \"" + user + "-secret\"\n");
+                            user + "@example.com\"\npassword = \"" + user + "-secret\"\n\n" + extra);
     std::string output;
     ASSERT_EQ(partition.ctl({"pool", "apply", "pool.toml"}, output), 0) << output;
+  }
+
+  // Starts tandemd for a configured partition and waits until it serves.
+  void launch(Partition& partition) {
     partition.process =
         std::make_unique<Process>(std::vector<std::string>{kTandemd, "--config", "server.toml"}, partition.dir.path(),
                                   partition.dir.path() / "tandemd.out", partition.dir.path() / "tandemd.log");
     ASSERT_TRUE(partition.process->started());
     ASSERT_TRUE(eventually([&] { return count(partition.log(), "serving") > 0 || !partition.process->running(); }));
     ASSERT_TRUE(partition.process->running()) << partition.log();
+  }
+
+  void start(Partition& partition, const std::string& user, const std::string& peer, uint16_t peer_port,
+             const std::string& routes_first = {}, const std::string& extra = {}) {
+    configure(partition, user, peer, peer_port, routes_first, extra);
+    launch(partition);
   }
 
   void startBoth() {
@@ -264,11 +281,13 @@ class FederationTest : public ::testing::Test {
                      address, port);
   }
 
-  std::unique_ptr<Process> startSipp(const std::string& scenario_file, const std::string& address, uint16_t port) {
+  std::unique_ptr<Process> startSipp(const std::string& scenario_file, const std::string& address, uint16_t port,
+                                     int calls = 1) {
     const std::string name = "sipp-" + std::to_string(++processes_);
     auto process = std::make_unique<Process>(
         std::vector<std::string>{"sipp", "-sf", scenario_file, "-i", address, "-p", std::to_string(port), "-t", "u1",
-                                 "-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin", "-trace_err"},
+                                 "-m", std::to_string(calls), "-timeout", "30s", "-timeout_error", "-nostdin",
+                                 "-trace_err"},
         clients_.path(), clients_.path() / (name + ".out"), clients_.path() / (name + ".err"));
     EXPECT_TRUE(process->started());
     std::this_thread::sleep_for(milliseconds(300));
@@ -302,6 +321,7 @@ class FederationTest : public ::testing::Test {
 
   Partition a_;
   Partition b_;
+  std::string dns_section_;  // a [dns] section for the server files (tests with dnsmasq)
   TempDir clients_;
   std::unique_ptr<Process> kamailio_;
   std::filesystem::path kamailio_dir_;
@@ -561,6 +581,237 @@ TEST_F(FederationTest, KamailioAsThePeerPartition) {
         << diagnostics();
     EXPECT_EQ(alice_callee->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
   }
+}
+
+std::string routeEntry(const std::string& domain, const std::string& next_hop, uint16_t port, bool phone_uri,
+                       bool replace_host) {
+  return "[[routes]]\nuser = \"*\"\ndomain = \"" + domain + "\"\nnext_hop = \"" + next_hop +
+         "\"\ntransport = \"udp\"\n" + (port == 0 ? std::string() : "port = " + std::to_string(port) + "\n") +
+         "phone_uri = " + (phone_uri ? "true" : "false") + "\nreplace_host = " + (replace_host ? "true" : "false") +
+         "\n\n";
+}
+
+// An application server on 127.0.0.10 that A trusts: its requests are not
+// challenged, whoever they claim to be from.
+const std::string kTrustedUac =
+    "[[authorized_hosts]]\nhost = \"127.0.0.10\"\nthrottle_as_server = false\ntreat_as_authenticated = true\n\n";
+
+// The static route's flags as the receiving agents see them (federation.md
+// §2.1): phone_uri = true takes only phone URIs (bob's ordinary URI still
+// crosses to B), phone_uri = false takes phone URIs too; replace_host = true
+// puts the next hop in the Request-URI, false leaves it as the sender wrote it.
+TEST_F(FederationTest, PhoneUriAndReplaceHostAsTheReceivingAgentsSeeThem) {
+  const std::string gateway = "127.0.0.33";
+  const std::string partner = "127.0.0.34";
+  const std::string other = "127.0.0.35";
+  const uint16_t gateway_port = freePort(gateway);
+  const uint16_t partner_port = freePort(partner);
+  const uint16_t other_port = freePort(other);
+  start(a_, "alice", kB, b_.port, routeEntry("example.com", gateway, gateway_port, true, false),
+        routeEntry("partner.example.net", partner, partner_port, false, true) +
+            routeEntry("other.example.net", other, other_port, false, false) + kTrustedUac);
+  start(b_, "bob", kA, a_.port);
+  const uint16_t bob_port = freePort(kBobUa);
+  const std::string bob = "sip:bob@" + kBobUa + ":" + std::to_string(bob_port);
+  ASSERT_EQ(registerOn(b_, "bob", bob), 0) << diagnostics();
+
+  const auto send = [&](const std::string& uri) {
+    return sippUac(scenario("federation_message_plain.xml", {{"sip:[to]@example.com", uri},
+                                                             {"[from]", "alice"},
+                                                             {"[expect]", "200"},
+                                                             {"[check]", "SIP/2.0 200"}}),
+                   kA, a_.port);
+  };
+  {  // phone_uri on: the phone URI goes to the gateway, Request-URI untouched
+    auto agent = messageUas(gateway, gateway_port, "sip:\\+15551234@example\\.com;user=phone", {});
+    EXPECT_EQ(send("sip:+15551234@example.com;user=phone"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {  // ... and an ordinary URI of the same domain is not a phone URI: to B, to bob
+    auto agent = messageUas(kBobUa, bob_port, bob, pathOf(a_));
+    EXPECT_EQ(send("sip:bob@example.com"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {  // replace_host on: the next hop's address becomes the Request-URI host
+    auto agent = messageUas(partner, partner_port, "sip:erin@127\\.0\\.0\\.34", {"To: <sip:erin@partner"});
+    EXPECT_EQ(send("sip:erin@partner.example.net"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {  // phone_uri off takes phone URIs too; replace_host off leaves the URI alone
+    auto agent = messageUas(other, other_port, "sip:\\+15559876@other\\.example\\.net;user=phone", {});
+    EXPECT_EQ(send("sip:+15559876@other.example.net;user=phone"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+}
+
+// tandemctl service restart of one partition: the other goes on routing to
+// it, and bob's registration (durable) is there after the restart.
+TEST_F(FederationTest, RestartingAPartitionWithTandemctlKeepsTheLink) {
+  start(a_, "alice", kB, b_.port);
+  const uint16_t admin_port = freePort(kB);
+  configure(b_, "bob", kA, a_.port, {}, {}, kB + ":" + std::to_string(admin_port));
+  std::string output;
+  ASSERT_EQ(b_.ctl({"service", "start"}, output), 0) << output << b_.log();
+  const auto pid_of = [](const std::string& text) {
+    const size_t at = text.find("pid ");
+    return at == std::string::npos ? pid_t{-1} : static_cast<pid_t>(std::stol(text.substr(at + 4)));
+  };
+  const pid_t first = pid_of(output);
+  ASSERT_GT(first, 0) << output;
+  const uint16_t bob_port = freePort(kBobUa);
+  const std::string bob = "sip:bob@" + kBobUa + ":" + std::to_string(bob_port);
+  ASSERT_EQ(registerOn(b_, "bob", bob), 0) << diagnostics();
+  {
+    auto agent = messageUas(kBobUa, bob_port, bob, pathOf(a_));
+    EXPECT_EQ(messageThrough(a_, "alice", "bob", 200), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  ASSERT_EQ(b_.ctl({"service", "restart"}, output), 0) << output << b_.log();
+  const pid_t second = pid_of(output.substr(output.find("started")));
+  EXPECT_GT(second, 0) << output;
+  EXPECT_NE(second, first) << output;
+  {
+    auto agent = messageUas(kBobUa, bob_port, bob, pathOf(a_));
+    EXPECT_EQ(messageThrough(a_, "alice", "bob", 200), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  EXPECT_EQ(b_.ctl({"service", "stop"}, output), 0) << output << b_.log();
+  if (second > 0 && ::kill(second, 0) == 0) {
+    ::kill(second, SIGKILL);
+  }
+}
+
+// Throttling (federation.md §6.4): one client flooding A is answered 503
+// with Retry-After beyond the client limits, while alice → bob over the link
+// (A's client limits for alice's client, B's server limits for A) loses
+// nothing.
+TEST_F(FederationTest, AFloodFromOneClientGets503sWhileTheLinkLosesNothing) {
+  start(a_, "alice", kB, b_.port, {}, "[throttling]\nclient_rate = 20\nclient_burst = 20\n");
+  start(b_, "bob", kA, a_.port);
+  const uint16_t bob_port = freePort(kBobUa);
+  const std::string bob = "sip:bob@" + kBobUa + ":" + std::to_string(bob_port);
+  ASSERT_EQ(registerOn(b_, "bob", bob), 0) << diagnostics();
+  constexpr int kMessages = 30;
+  std::string refs;
+  const std::string on_message = checks("m", {"^MESSAGE " + bob + " SIP/2.0"}, refs);
+  auto bob_ua = startSipp(scenario("federation_message_uas.xml",
+                                   {{"[checks]", on_message}, {"[refs]", refs}, {"[status]", "200"}}),
+                          kBobUa, bob_port, kMessages);
+
+  std::atomic<bool> flooding{true};
+  std::atomic<int> refused{0};
+  std::atomic<int> answered{0};
+  std::thread flood([&] {
+    UdpClient flooder("127.0.0.11");
+    for (int i = 0; flooding.load(); ++i) {
+      flooder.sendTo(kA, a_.port,
+                     "OPTIONS sip:a.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:" +
+                         std::to_string(flooder.localPort()) + ";branch=z9hG4bK-flood" + std::to_string(i) +
+                         "\r\nMax-Forwards: 70\r\nFrom: <sip:flood@example.org>;tag=f\r\nTo: <sip:a.example.com>\r\n"
+                         "Call-ID: flood" +
+                         std::to_string(i) + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+      while (auto answer = flooder.receive(milliseconds(i % 20 == 0 ? 1 : 0))) {
+        ++answered;
+        if (answer->rfind("SIP/2.0 503", 0) == 0 && answer->find("Retry-After:") != std::string::npos) {
+          ++refused;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  // alice: 30 MESSAGEs at 5/s, each challenged once (10 requests/s, under
+  // her client's 20/s).
+  clients_.write("alice.csv", "SEQUENTIAL\nalice;alice-secret;bob\n");
+  const std::string uac = scenario("registrar_message_uac.xml", {{"[expect]", "200"}, {"[check]", "SIP/2.0 200"}});
+  std::string output;
+  const int status = run({"sipp", "-sf", uac, "-inf", "alice.csv", "-au", "alice", "-ap", "alice-secret", "-auth_uri",
+                          "bob@example.com", "-i", kUac, "-p", std::to_string(freePort(kUac)), "-t", "u1", "-m",
+                          std::to_string(kMessages), "-r", "5", "-timeout", "40s", "-timeout_error", "-nostdin",
+                          "-trace_err", kA + ":" + std::to_string(a_.port)},
+                         clients_.path(), output, milliseconds(60000));
+  flooding = false;
+  flood.join();
+  uac_output_ = output + readErrors();
+  EXPECT_EQ(status, 0) << diagnostics();
+  EXPECT_EQ(bob_ua->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  EXPECT_GT(refused.load(), 1000) << "answered " << answered.load();
+  // Logged once per 10 s window, not once per refusal.
+  const size_t lines = count(a_.log(), "throttling 127.0.0.11");
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, 2u) << a_.log();
+  EXPECT_EQ(count(b_.log(), "throttling"), 0u) << b_.log();
+}
+
+// An outbound_only host may be sent to, never connect or send to us
+// (federation.md §6.3): its TCP connection is closed at once, its UDP
+// request answered 403. Other addresses hold at most
+// throttling.client_connections connections at once.
+TEST_F(FederationTest, OutboundOnlyHostsAndPerAddressConnectionLimits) {
+  start(b_, "bob", kA, a_.port, {},
+        "[[authorized_hosts]]\nhost = \"" + kRaw +
+            "\"\noutbound_only = true\n\n[throttling]\nclient_connections = 3\n");
+  const auto options = [&](int n) {
+    return "OPTIONS sip:b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.21:5999;branch=z9hG4bK-conn" +
+           std::to_string(n) +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:probe@example.org>;tag=c\r\nTo: <sip:b.example.com>\r\nCall-ID: conn" +
+           std::to_string(n) + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  };
+  {
+    TcpClient refused(kB, b_.port, kRaw);
+    ASSERT_TRUE(refused.connected());
+    refused.send(options(0));
+    std::string bytes;
+    EXPECT_FALSE(refused.readUntil(bytes, "\r\n\r\n"));
+    EXPECT_TRUE(refused.closed()) << bytes;
+    EXPECT_TRUE(bytes.empty()) << bytes;
+  }
+  {
+    UdpClient udp(kRaw);
+    udp.sendTo(kB, b_.port,
+               "OPTIONS sip:b.example.com SIP/2.0\r\nVia: SIP/2.0/UDP " + kRaw + ":" + std::to_string(udp.localPort()) +
+                   ";branch=z9hG4bK-oo1\r\nMax-Forwards: 70\r\nFrom: <sip:probe@example.org>;tag=u\r\n"
+                   "To: <sip:b.example.com>\r\nCall-ID: oo1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    const std::string answer = udp.receive().value_or("");
+    EXPECT_EQ(answer.rfind("SIP/2.0 403", 0), 0u) << answer;
+    EXPECT_NE(answer.find("outbound only"), std::string::npos) << answer;
+  }
+  EXPECT_TRUE(eventually([&] { return count(b_.log(), "authorized outbound only") >= 2; }, milliseconds(3000)))
+      << b_.log();
+
+  // Three connections from 127.0.0.21 are served; a fourth is closed at once.
+  std::vector<std::unique_ptr<TcpClient>> held;
+  for (int i = 1; i <= 3; ++i) {
+    held.push_back(std::make_unique<TcpClient>(kB, b_.port, "127.0.0.21"));
+    ASSERT_TRUE(held.back()->send(options(i)));
+    std::string bytes;
+    EXPECT_TRUE(held.back()->readUntil(bytes, "\r\n\r\n")) << i << " " << bytes << b_.log();
+    EXPECT_EQ(bytes.rfind("SIP/2.0 200", 0), 0u) << bytes;
+  }
+  {
+    TcpClient fourth(kB, b_.port, "127.0.0.21");
+    fourth.send(options(4));
+    std::string bytes;
+    EXPECT_FALSE(fourth.readUntil(bytes, "\r\n\r\n"));
+    EXPECT_TRUE(fourth.closed()) << bytes;
+  }
+  // Another address is counted on its own.
+  {
+    TcpClient elsewhere(kB, b_.port, "127.0.0.22");
+    elsewhere.send(options(5));
+    std::string bytes;
+    EXPECT_TRUE(elsewhere.readUntil(bytes, "\r\n\r\n")) << bytes;
+  }
+  // One closed: a new one is let in.
+  held.pop_back();
+  EXPECT_TRUE(eventually(
+      [&] {
+        TcpClient again(kB, b_.port, "127.0.0.21");
+        std::string bytes;
+        return again.send(options(6)) && again.readUntil(bytes, "\r\n\r\n", milliseconds(500));
+      },
+      milliseconds(5000)))
+      << b_.log();
+  EXPECT_NE(b_.log().find("(throttling.client_connections)"), std::string::npos) << b_.log();
 }
 
 }  // namespace

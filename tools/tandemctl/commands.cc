@@ -133,6 +133,7 @@ int routeAdd(store::Store& store, const Arguments& args) {
   route.next_hop = args.next_hop;
   route.transport = config::routeTransportFromName(args.transport).value_or(config::RouteTransport::Tcp);
   route.port = args.port == 0 ? config::defaultPort(route.transport) : static_cast<uint16_t>(args.port);
+  route.srv = args.port == 0 && !config::isIpLiteral(route.next_hop);  // RFC 3263: SRV decides
   route.phone_uri = args.phone_uri;
   route.replace_host = args.replace_host;
   return printSummary(store.addRoute(route));
@@ -151,7 +152,8 @@ int routeList(store::Store& store, const Arguments&) {
   for (size_t i = 0; i < routes->size(); ++i) {
     const config::Route& r = (*routes)[i];
     rows.push_back({std::to_string(i + 1), r.user, r.domain, yesNo(r.phone_uri), r.next_hop,
-                    std::string(config::routeTransportName(r.transport)), std::to_string(r.port),
+                    std::string(config::routeTransportName(r.transport)),
+                    r.srv ? "SRV (" + std::to_string(r.port) + ")" : std::to_string(r.port),
                     yesNo(r.replace_host)});
   }
   printTable(rows);
@@ -279,13 +281,13 @@ std::string explainRoute(const config::ServerConfig& server, const store::PoolSn
     std::string out = prefix + (local_domain ? "not a user here → " : "not one of our domains → ");
     out += "route " + std::to_string(match->index + 1) + " (" + route.key().toString() + " → " +
            std::string(config::routeTransportName(route.transport)) + " " +
-           (route.next_hop.find(':') == std::string::npos ? route.next_hop : "[" + route.next_hop + "]") + ":" +
-           std::to_string(route.port) + ", ";
+           (route.next_hop.find(':') == std::string::npos ? route.next_hop : "[" + route.next_hop + "]") +
+           (route.srv ? " by SRV, else port " + std::to_string(route.port) : ":" + std::to_string(route.port)) + ", ";
     out += route.replace_host ? "Request-URI rewritten to " + store::replaceHost(text, *uri, route.next_hop)
                               : std::string("Request-URI unchanged");
     out += ")";
     if (!config::isIpLiteral(route.next_hop)) {
-      out += "; the FQDN next hop is not resolved yet: 503";
+      out += "; the FQDN next hop is resolved per request from the DNS cache (RFC 3263; unresolvable: 503)";
     }
     return out;
   }

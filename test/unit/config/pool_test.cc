@@ -247,6 +247,9 @@ TEST(PoolFileTest, FormatThenParseGivesTheSameSettings) {
   pool.routes.push_back(Route{"*", "example.com", "10.0.0.5", RouteTransport::Tcp, 5060, false, false, 0});
   pool.routes.push_back(Route{"*", "example.com", "gw.example.net", RouteTransport::Tls, 5071, true, true, 0});
   pool.routes.push_back(Route{"+1555", "example.org", "::1", RouteTransport::Udp, 5062, false, false, 0});
+  Route srv{"*", "example.net", "sip.example.net", RouteTransport::Tcp, 5060, false, false, 0};
+  srv.srv = true;  // no port: written without one, read back as SRV
+  pool.routes.push_back(srv);
   pool.authorized_hosts.push_back(AuthorizedHost{"10.0.0.5", false, true, true, 0});
   pool.authorized_hosts.push_back(AuthorizedHost{"gw.example.net", true, false, false, 0});
   pool.users.push_back(UserEntry{"sip:alice@example.com", "", std::nullopt, 0});
@@ -259,6 +262,33 @@ TEST(PoolFileTest, FormatThenParseGivesTheSameSettings) {
   ASSERT_TRUE(back.ok()) << back.error() << "\n" << text;
   EXPECT_EQ(*back, pool) << text;
   EXPECT_EQ(text.find("password ="), std::string::npos) << text;
+}
+
+TEST(PoolFileTest, AnFqdnRouteWithoutAPortIsResolvedBySrv) {
+  Result<PoolSettings, std::string> result = parse(R"(
+[[routes]]
+domain = "example.com"
+next_hop = "b.example.com"
+[[routes]]
+domain = "example.org"
+next_hop = "b.example.com"
+port = 5070
+[[routes]]
+domain = "example.net"
+next_hop = "10.0.0.5"
+transport = "tls"
+)");
+  ASSERT_TRUE(result.ok()) << result.error();
+  const std::vector<Route>& routes = result->routes;
+  EXPECT_TRUE(routes[0].srv);  // RFC 3263 §4.2: SRV, then 5060
+  EXPECT_EQ(routes[0].port, 5060);
+  EXPECT_EQ(routes[0].toString(), "*@example.com -> tcp b.example.com (SRV)");
+  EXPECT_FALSE(routes[1].srv);  // a port given: A/AAAA on it
+  EXPECT_FALSE(routes[2].srv);  // an IP: no DNS at all
+  EXPECT_EQ(routes[2].port, 5061);
+  const std::string text = formatPoolFile(*result);
+  EXPECT_EQ(text.find("port = 5060"), std::string::npos) << text;
+  EXPECT_NE(text.find("port = 5070"), std::string::npos) << text;
 }
 
 TEST(PoolFileTest, ThrottlingKeysAreCheckedAndDefaulted) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/lookup.h"
 #include "sip/message.h"
 
 namespace tandem::proxy {
@@ -79,7 +80,56 @@ TEST_F(HostAuthorizationTest, Ipv6AndV4MappedSourcesMatch) {
   EXPECT_TRUE(context->trusted);
 }
 
-TEST(HostEntries, FqdnEntriesAreKeptButMatchNoAddressYet) {
+TEST_F(HostAuthorizationTest, AnFqdnEntryMatchesTheAddressesItsNameResolvesTo) {
+  class Table : public HostLookup {
+   public:
+    dns::AnswerPtr lookup(const dns::Query& query, std::function<void()> done) override {
+      EXPECT_TRUE(query.addresses_only);
+      EXPECT_EQ(query.name, "cup1.example.com");
+      if (!answer) {
+        wakes.push_back(std::move(done));
+      }
+      return answer;
+    }
+    dns::AnswerPtr answer;
+    std::vector<std::function<void()>> wakes;
+  } table;
+  class NoResume : public Resumer {
+   public:
+    std::function<void()> wakeFor(transaction::ServerId) override { return [] {}; }
+  } resumer;
+  RequestContext* context = nullptr;
+  Destination from{transport::Endpoint{asio::ip::make_address("127.0.0.9"), 5060}, transport::TransportKind::Udp,
+                   std::nullopt};
+  contexts_.push_back(std::make_unique<RequestContext>(message_, from));
+  context = contexts_.back().get();
+  context->lookup = &table;
+  context->resumer = &resumer;
+  // Not in the cache yet: the request waits for the answer.
+  EXPECT_EQ(phase_.run(*context), Next::Suspend);
+  ASSERT_EQ(table.wakes.size(), 1u);
+  auto answer = std::make_shared<dns::Answer>();
+  answer->addresses.push_back({asio::ip::make_address("127.0.0.9"), 0, dns::Transport::Udp});
+  table.answer = answer;
+  EXPECT_EQ(phase_.run(*context), Next::Continue);
+  EXPECT_TRUE(context->authorized_host);
+  EXPECT_TRUE(context->trusted);
+  // Another address: not the host. The cached lookup used by throttling agrees.
+  EXPECT_EQ(findHostCached(snapshot_->hosts, asio::ip::make_address("127.0.0.9"), &table)->host, "cup1.example.com");
+  EXPECT_EQ(findHostCached(snapshot_->hosts, asio::ip::make_address("127.0.0.8"), &table), nullptr);
+  // A name that does not resolve matches nothing.
+  auto failed = std::make_shared<dns::Answer>();
+  failed->error = "cup1.example.com: no such domain (NXDOMAIN)";
+  table.answer = failed;
+  contexts_.push_back(std::make_unique<RequestContext>(message_, from));
+  context = contexts_.back().get();
+  context->lookup = &table;
+  context->resumer = &resumer;
+  EXPECT_EQ(phase_.run(*context), Next::Continue);
+  EXPECT_FALSE(context->authorized_host);
+}
+
+TEST(HostEntries, FqdnEntriesAreKeptWithoutAnAddress) {
   const auto entries = hostEntries({host("cup1.example.com", false, true)});
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_TRUE(entries[0].address.is_unspecified());

@@ -3,8 +3,12 @@
 
 #include "proxy/proxy.h"
 
+#include "proxy/lookup.h"
+
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -361,6 +365,184 @@ TEST_F(ProxyTest, ForwardsTheAckOfA2xxStatelessly) {
   EXPECT_EQ(sender_.sent.back().to, peer("127.0.0.30", 5062));
   EXPECT_EQ(lastStartLine(), "ACK sip:bob@127.0.0.30:5062 SIP/2.0");
   EXPECT_EQ(proxy_.stats().stateless_forwards, 1u);
+}
+
+// --- Host names (RFC 3263): the request waits for the resolver, never the loop.
+
+// Answers from a table; a name not in it stays unanswered until complete().
+class FakeLookup : public HostLookup {
+ public:
+  dns::AnswerPtr lookup(const dns::Query& query, std::function<void()> done) override {
+    queries.push_back(query);
+    if (auto it = answers.find(query.name); it != answers.end()) {
+      return it->second;
+    }
+    waiting[query.name].push_back(std::move(done));
+    return nullptr;
+  }
+  void complete(const std::string& name, std::vector<std::string> addresses, uint16_t port,
+                dns::Transport transport = dns::Transport::Udp, std::string error = {}) {
+    auto answer = std::make_shared<dns::Answer>();
+    for (const std::string& address : addresses) {
+      answer->addresses.push_back({asio::ip::make_address(address), port, transport});
+    }
+    answer->error = std::move(error);
+    answers[name] = answer;
+    for (auto& done : waiting[name]) {
+      done();
+    }
+    waiting.erase(name);
+  }
+  std::map<std::string, dns::AnswerPtr> answers;
+  std::map<std::string, std::vector<std::function<void()>>> waiting;
+  std::vector<dns::Query> queries;
+};
+
+class ProxyDnsTest : public ProxyTest {
+ protected:
+  ProxyDnsTest() {
+    auto snapshot = std::make_shared<RoutingSnapshot>(*proxy_.routing());
+    snapshot->domains = {"example.com"};
+    snapshot->routes.push_back(
+        StaticRoute{"*", "fqdn.example.com", false, "peer.example.net", 5090, TransportKind::Tcp, false});
+    snapshot->routes.push_back(
+        StaticRoute{"*", "srv.example.com", false, "srv.example.net", 5060, TransportKind::Tcp, true, true});
+    proxy_.setRouting(snapshot);
+    proxy_.setLookup(&lookup_);
+    proxy_.setPost([this](std::function<void()> fn) { posted_.push_back(std::move(fn)); });
+  }
+  // What the resolver's thread posted to the loop, run on "the loop".
+  void runPosted() {
+    auto tasks = std::move(posted_);
+    posted_.clear();
+    for (auto& task : tasks) {
+      task();
+    }
+  }
+  FakeLookup lookup_;
+  std::vector<std::function<void()>> posted_;
+};
+
+TEST_F(ProxyDnsTest, AnFqdnNextHopWaitsForTheAnswerThenGoesToIt) {
+  receive(request("MESSAGE", "sip:bob@fqdn.example.com"));
+  EXPECT_TRUE(sender_.sent.empty());  // nothing sent, nothing answered: suspended
+  EXPECT_EQ(proxy_.suspended(), 1u);
+  EXPECT_FALSE(proxy_.idle());
+  ASSERT_EQ(lookup_.queries.size(), 1u);
+  EXPECT_EQ(lookup_.queries[0].name, "peer.example.net");
+  EXPECT_EQ(lookup_.queries[0].port, 5090);  // a port: A/AAAA, no SRV
+  EXPECT_EQ(lookup_.queries[0].transport, dns::Transport::Tcp);
+  lookup_.complete("peer.example.net", {"127.0.0.30"}, 5090, dns::Transport::Tcp);
+  EXPECT_TRUE(sender_.sent.empty());  // the wake-up runs on the loop, not on the resolver's thread
+  runPosted();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(sender_.sent[0].to, peer("127.0.0.30", 5090, TransportKind::Tcp));
+  EXPECT_EQ(last().requestUri(), "sip:bob@fqdn.example.com");
+  EXPECT_EQ(proxy_.suspended(), 0u);
+  // The next request finds the answer cached and goes at once.
+  receive(request("MESSAGE", "sip:carol@fqdn.example.com", {}, "z9hG4bKuac2"));
+  EXPECT_EQ(sender_.sent.size(), 2u);
+  EXPECT_TRUE(posted_.empty());
+}
+
+TEST_F(ProxyDnsTest, ARouteWithoutAPortAsksForSrv) {
+  receive(request("MESSAGE", "sip:bob@srv.example.com"));
+  ASSERT_EQ(lookup_.queries.size(), 1u);
+  EXPECT_EQ(lookup_.queries[0].port, 0);  // RFC 3263 §4.2: SRV first
+  EXPECT_TRUE(lookup_.queries[0].transport_given);
+  lookup_.complete("srv.example.net", {"127.0.0.31"}, 5071, dns::Transport::Tcp);
+  runPosted();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(sender_.sent[0].to, peer("127.0.0.31", 5071, TransportKind::Tcp));  // the SRV record's port
+}
+
+TEST_F(ProxyDnsTest, AnUnresolvableNextHopIs503WithTheReason) {
+  receive(request("MESSAGE", "sip:bob@fqdn.example.com"));
+  lookup_.complete("peer.example.net", {}, 0, dns::Transport::Udp, "peer.example.net: no such domain (NXDOMAIN)");
+  runPosted();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("NXDOMAIN"), std::string_view::npos);
+}
+
+TEST_F(ProxyDnsTest, TheBounceIsRecognisedThroughTheNextHopsAddresses) {
+  // The route's FQDN resolves to the address the request came from, for a
+  // user of our own domain that is not here: 404, never sent back.
+  auto snapshot = std::make_shared<RoutingSnapshot>(*proxy_.routing());
+  snapshot->routes.insert(snapshot->routes.begin(),
+                          StaticRoute{"*", "example.com", false, "peer.example.net", 5060, TransportKind::Udp, false});
+  proxy_.setRouting(snapshot);
+  lookup_.complete("peer.example.net", {"127.0.0.10"}, 5060);
+  receive(request("MESSAGE", "sip:carol@example.com"));
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 404 Not Found");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("User does not exist"), std::string_view::npos);
+}
+
+TEST_F(ProxyDnsTest, ARouteHeaderNamingAHostIsResolvedWithoutATransport) {
+  receive(request("MESSAGE", "sip:bob@example.org", "Route: <sip:edge.example.net;lr>\r\n"));
+  ASSERT_EQ(lookup_.queries.size(), 1u);
+  EXPECT_EQ(lookup_.queries[0].name, "edge.example.net");
+  EXPECT_EQ(lookup_.queries[0].port, 0);
+  EXPECT_FALSE(lookup_.queries[0].transport_given);  // SRV for UDP then TCP
+  lookup_.complete("edge.example.net", {"127.0.0.32"}, 5060, dns::Transport::Tcp);
+  runPosted();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(sender_.sent[0].to, peer("127.0.0.32", 5060, TransportKind::Tcp));
+  EXPECT_EQ(last().find(sip::HeaderId::Route)->value, "<sip:edge.example.net;lr>");  // kept: it is not ours
+}
+
+TEST_F(ProxyDnsTest, ACancelWhileResolvingEndsTheInviteWith487AndNothingIsSent) {
+  receive(request("INVITE", "sip:bob@fqdn.example.com"));
+  receive(request("CANCEL", "sip:bob@fqdn.example.com", {}, "z9hG4bKuac1"));
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  EXPECT_EQ(sender_.sent[0].bytes.substr(0, 14), "SIP/2.0 200 OK");
+  EXPECT_NE(sender_.sent[0].bytes.find("CSeq: 1 CANCEL"), std::string::npos);
+  EXPECT_EQ(sender_.sent[1].bytes.substr(0, 32), "SIP/2.0 487 Request Terminated\r\n");
+  EXPECT_EQ(proxy_.suspended(), 0u);
+  lookup_.complete("peer.example.net", {"127.0.0.30"}, 5090, dns::Transport::Tcp);
+  runPosted();
+  EXPECT_EQ(sender_.sent.size(), 2u);  // the late answer sends nothing
+}
+
+TEST_F(ProxyDnsTest, ALostWakeUpEndsIn503AfterTenSeconds) {
+  receive(request("MESSAGE", "sip:bob@fqdn.example.com"));
+  now_ += std::chrono::seconds(9);
+  proxy_.advanceTo(now_);
+  EXPECT_TRUE(sender_.sent.empty());
+  now_ += std::chrono::seconds(2);
+  proxy_.advanceTo(now_);
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  EXPECT_EQ(proxy_.suspended(), 0u);
+}
+
+TEST_F(ProxyDnsTest, WithoutAResolverAHostNameIs503) {
+  proxy_.setLookup(nullptr);
+  receive(request("MESSAGE", "sip:bob@fqdn.example.com"));
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("no resolver"), std::string_view::npos);
+}
+
+TEST_F(ProxyDnsTest, AnAnswerThatKeepsExpiringEndsIn503NotALoop) {
+  // Every lookup misses (an answer expiring before the loop reads it): the
+  // request is resumed a bounded number of times, then answered.
+  class AlwaysMiss : public HostLookup {
+   public:
+    dns::AnswerPtr lookup(const dns::Query&, std::function<void()> done) override {
+      done();
+      return nullptr;
+    }
+  } always_miss;
+  proxy_.setLookup(&always_miss);
+  receive(request("MESSAGE", "sip:bob@fqdn.example.com"));
+  for (int i = 0; i < 10 && !posted_.empty(); ++i) {
+    runPosted();
+  }
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  EXPECT_EQ(lastStartLine(), "SIP/2.0 503 Service Unavailable");
+  EXPECT_NE(last().find(sip::HeaderId::Warning)->value.find("expired"), std::string_view::npos);
 }
 
 }  // namespace

@@ -359,6 +359,13 @@ TEST_F(SqliteStoreTest, RoutesAreUniquePerMatchingKeyAndKeepTheirOrder) {
   EXPECT_EQ(routes[2].next_hop, "10.0.0.8");
   EXPECT_NE(errorOf(store->addRoute(route("*", "example.com", "bad host!"))).find("route next_hop: "),
             std::string::npos);
+  // An FQDN route without a port (SRV decides) keeps that through the store.
+  Route srv = route("*", "example.org", "b.example.org");
+  srv.srv = true;
+  EXPECT_EQ(store->addRoute(srv)->changes, Lines{"route added: *@example.org -> tcp b.example.org (SRV)"});
+  routes = *store->listRoutes();
+  EXPECT_TRUE(routes.back().srv);
+  EXPECT_EQ(routes.back(), srv);
 }
 
 TEST_F(SqliteStoreTest, HostsDomainsAndUsers) {
