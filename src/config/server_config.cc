@@ -18,8 +18,8 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 8> kRootKeys = {"server", "connections", "tls",       "limits",
-                                                       "log",    "timers",      "registrar", "auth"};
+constexpr std::array<std::string_view, 9> kRootKeys = {"server", "connections", "tls",  "limits", "log",
+                                                       "timers", "registrar",   "auth", "dns"};
 constexpr std::array<std::string_view, 4> kRegistrarKeys = {"min_expires", "max_expires", "default_expires",
                                                             "max_contacts"};
 constexpr std::array<std::string_view, 4> kAuthKeys = {"algorithms", "nonce_lifetime", "failure_limit",
@@ -29,6 +29,8 @@ constexpr std::array<std::string_view, 3> kConnectionKeys = {"address", "transpo
 constexpr std::array<std::string_view, 4> kTlsKeys = {"certificate", "private_key", "trusted_roots", "fips"};
 constexpr std::array<std::string_view, 4> kLimitsKeys = {"max_message_size", "tcp_idle_timeout", "tcp_max_connections",
                                                          "max_im_body"};
+constexpr std::array<std::string_view, 7> kDnsKeys = {"servers", "timeout",      "tries", "min_ttl",
+                                                      "max_ttl", "negative_ttl", "stale"};
 constexpr std::array<std::string_view, 4> kTimersKeys = {"t1", "t2", "t4", "c"};
 constexpr std::array<std::string_view, 1> kLogKeys = {"level"};
 constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -117,6 +119,29 @@ std::optional<HostPort> parseHostPort(std::string_view text) {
   return HostPort{std::move(address), *port};
 }
 
+// A DNS server: "IP", "IP:port" or "[v6]:port" (a bare IPv6 literal is the
+// address alone, port 53).
+bool isDnsServer(std::string_view text) {
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || !isIpv6(canonicalIp(text.substr(1, close - 1)))) {
+      return false;
+    }
+    const std::string_view rest = text.substr(close + 1);
+    return rest.empty() || (rest.starts_with(':') && parsePort(rest.substr(1)).has_value());
+  }
+  const std::string canonical = canonicalIp(text);
+  if (!canonical.empty()) {
+    return true;  // IPv4, or IPv6 without brackets and port
+  }
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos || text.find(':', colon + 1) != std::string_view::npos) {
+    return false;
+  }
+  const std::string host = canonicalIp(text.substr(0, colon));
+  return !host.empty() && !isIpv6(host) && parsePort(text.substr(colon + 1)).has_value();
+}
+
 // Walks the parsed document and collects findings; the config it fills is
 // complete only when no error was found.
 class Reader {
@@ -135,6 +160,7 @@ class Reader {
     readTimers(table(root, "timers"));
     readRegistrar(table(root, "registrar"));
     readAuth(table(root, "auth"));
+    readDns(table(root, "dns"));
     checkConnections();
     checkTls();
     std::stable_sort(result_.findings.begin(), result_.findings.end(),
@@ -438,6 +464,43 @@ class Reader {
     out.failure_limit = static_cast<uint32_t>(bounded(auth, "auth", "failure_limit", out.failure_limit, 1, 1000000));
     out.failure_window =
         std::chrono::seconds(bounded(auth, "auth", "failure_window", out.failure_window.count(), 1, 86400));
+  }
+
+  // The next-hop resolver (docs/dns.md).
+  void readDns(const toml::table* dns) {
+    if (dns == nullptr) {
+      return;
+    }
+    checkKeys(*dns, "dns", kDnsKeys);
+    DnsSettings& out = result_.config.dns;
+    if (const toml::node* node = dns->get("servers"); node != nullptr) {
+      if (const toml::array* list = node->as_array(); list == nullptr) {
+        error(lineOf(*node), "dns.servers", "must be an array of strings, got " + std::string(typeName(node->type())));
+      } else {
+        for (size_t i = 0; i < list->size(); ++i) {
+          const toml::node& item = *list->get(i);
+          const auto* text = item.as_string();
+          const std::string key = "dns.servers[" + std::to_string(i + 1) + "]";
+          if (text == nullptr) {
+            error(lineOf(item), key, "must be a string, got " + std::string(typeName(item.type())));
+          } else if (!isDnsServer(text->get())) {
+            error(lineOf(item), key,
+                  "expected \"<ip>\", \"<ip>:<port>\" or \"[<IPv6>]:<port>\", got '" + text->get() + "'");
+          } else {
+            out.servers.push_back(text->get());
+          }
+        }
+      }
+    }
+    out.timeout = std::chrono::milliseconds(bounded(dns, "dns", "timeout", out.timeout.count(), 100, 60000));
+    out.tries = static_cast<int>(bounded(dns, "dns", "tries", out.tries, 1, 10));
+    out.min_ttl = std::chrono::seconds(bounded(dns, "dns", "min_ttl", out.min_ttl.count(), 1, 3600));
+    out.max_ttl = std::chrono::seconds(bounded(dns, "dns", "max_ttl", out.max_ttl.count(), 1, 604800));
+    if (out.max_ttl < out.min_ttl) {
+      error(lineOfKey(dns, "max_ttl"), "dns.max_ttl", "must not be shorter than dns.min_ttl");
+    }
+    out.negative_ttl = std::chrono::seconds(bounded(dns, "dns", "negative_ttl", out.negative_ttl.count(), 1, 3600));
+    out.stale = std::chrono::seconds(bounded(dns, "dns", "stale", out.stale.count(), 0, 86400));
   }
 
   void readLimits(const toml::table* limits) {

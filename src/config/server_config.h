@@ -89,6 +89,18 @@ struct Timers {
   std::chrono::milliseconds c{180000};  // proxy INVITE Timer C (§16.6 item 11): > 3 minutes
 };
 
+// [dns]: the resolver of next hops (RFC 3263; docs/dns.md). The resolver's
+// own bounds (cache size, hosts-file TTL) are not settings.
+struct DnsSettings {
+  std::vector<std::string> servers;         // "IP", "IP:port" or "[v6]:port"; empty: /etc/resolv.conf
+  std::chrono::milliseconds timeout{2000};  // per try
+  int tries = 2;
+  std::chrono::seconds min_ttl{1};       // answers are fresh at least this long
+  std::chrono::seconds max_ttl{3600};    // and at most this long
+  std::chrono::seconds negative_ttl{5};  // how long a failure is remembered
+  std::chrono::seconds stale{30};        // an expired answer is served this long while refreshed (RFC 8767)
+};
+
 struct ServerConfig {
   std::filesystem::path file;  // the server file, absolute
   std::string fqdn;
@@ -102,6 +114,7 @@ struct ServerConfig {
   Limits limits;
   Registrar registrar;
   Auth auth;
+  DnsSettings dns;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 

@@ -371,3 +371,111 @@ algorithms = ["SHA-512"]
 
 }  // namespace
 }  // namespace tandem::config
+
+namespace tandem::config {
+namespace {
+
+constexpr std::string_view kDnsBase = R"([server]
+fqdn = "lcs1.example.com"
+[[connections]]
+address = "*"
+transport = "udp"
+port = 5060
+)";
+
+CheckResult checkDns(std::string_view dns) {
+  return checkServerText(std::string(kDnsBase) + std::string(dns), "/etc/tandem/server.toml");
+}
+
+// The errors of a check, one per line.
+std::string errorsOf(const CheckResult& result) {
+  std::string out;
+  for (const Finding& finding : result.findings) {
+    if (finding.isError()) {
+      out += finding.toString() + "\n";
+    }
+  }
+  return out;
+}
+
+TEST(ServerConfigDnsTest, DefaultsWithoutTheSection) {
+  const CheckResult result = checkDns("");
+  ASSERT_TRUE(result.findings.empty()) << result.findings.front().toString();
+  const DnsSettings& dns = result.config.dns;
+  EXPECT_TRUE(dns.servers.empty());
+  EXPECT_EQ(dns.timeout.count(), 2000);
+  EXPECT_EQ(dns.tries, 2);
+  EXPECT_EQ(dns.min_ttl.count(), 1);
+  EXPECT_EQ(dns.max_ttl.count(), 3600);
+  EXPECT_EQ(dns.negative_ttl.count(), 5);
+  EXPECT_EQ(dns.stale.count(), 30);
+}
+
+TEST(ServerConfigDnsTest, ReadsEveryKey) {
+  const CheckResult result = checkDns(R"([dns]
+servers = ["10.0.0.53", "10.0.0.54:5353", "[2001:db8::53]:53", "2001:db8::54", "[::1]"]
+timeout = 500
+tries = 3
+min_ttl = 10
+max_ttl = 600
+negative_ttl = 2
+stale = 0
+)");
+  ASSERT_TRUE(result.findings.empty()) << result.findings.front().toString();
+  const DnsSettings& dns = result.config.dns;
+  EXPECT_EQ(dns.servers,
+            (std::vector<std::string>{"10.0.0.53", "10.0.0.54:5353", "[2001:db8::53]:53", "2001:db8::54", "[::1]"}));
+  EXPECT_EQ(dns.timeout.count(), 500);
+  EXPECT_EQ(dns.tries, 3);
+  EXPECT_EQ(dns.min_ttl.count(), 10);
+  EXPECT_EQ(dns.max_ttl.count(), 600);
+  EXPECT_EQ(dns.negative_ttl.count(), 2);
+  EXPECT_EQ(dns.stale.count(), 0);
+}
+
+TEST(ServerConfigDnsTest, UnknownKeyIsRefusedWithNameAndLine) {
+  EXPECT_EQ(errorsOf(checkDns("[dns]\ntimeout = 500\nretries = 3\n")),
+            "/etc/tandem/server.toml:9: error: dns.retries: unknown key (known here: servers, timeout, tries, "
+            "min_ttl, max_ttl, negative_ttl, stale)\n");
+}
+
+TEST(ServerConfigDnsTest, BadServersAreRefusedOneByOne) {
+  EXPECT_EQ(errorsOf(checkDns("[dns]\nservers = [\"10.0.0.1\", \"ns1.example.com\", 53, \"10.0.0.1:0\","
+                              " \"::1:53x\", \"[10.0.0.1]:53\", \"[::1]53\"]\n")),
+            "/etc/tandem/server.toml:8: error: dns.servers[2]: expected \"<ip>\", \"<ip>:<port>\" or "
+            "\"[<IPv6>]:<port>\", got 'ns1.example.com'\n"
+            "/etc/tandem/server.toml:8: error: dns.servers[3]: must be a string, got integer\n"
+            "/etc/tandem/server.toml:8: error: dns.servers[4]: expected \"<ip>\", \"<ip>:<port>\" or "
+            "\"[<IPv6>]:<port>\", got '10.0.0.1:0'\n"
+            "/etc/tandem/server.toml:8: error: dns.servers[5]: expected \"<ip>\", \"<ip>:<port>\" or "
+            "\"[<IPv6>]:<port>\", got '::1:53x'\n"
+            "/etc/tandem/server.toml:8: error: dns.servers[6]: expected \"<ip>\", \"<ip>:<port>\" or "
+            "\"[<IPv6>]:<port>\", got '[10.0.0.1]:53'\n"
+            "/etc/tandem/server.toml:8: error: dns.servers[7]: expected \"<ip>\", \"<ip>:<port>\" or "
+            "\"[<IPv6>]:<port>\", got '[::1]53'\n");
+  EXPECT_NE(errorsOf(checkDns("[dns]\nservers = \"10.0.0.1\"\n"))
+                .find(":8: error: dns.servers: must be an array of strings, got string"),
+            std::string::npos);
+}
+
+TEST(ServerConfigDnsTest, BoundsAreChecked) {
+  EXPECT_NE(errorsOf(checkDns("[dns]\ntimeout = 10\n")).find(":8: error: dns.timeout: must be between 100 and 60000"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(checkDns("[dns]\ntries = 0\n")).find("dns.tries: must be between 1 and 10, got 0"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(checkDns("[dns]\nmin_ttl = 0\n")).find("dns.min_ttl: must be between 1 and 3600, got 0"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(checkDns("[dns]\nnegative_ttl = 0\n")).find("dns.negative_ttl: must be between 1 and 3600"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(checkDns("[dns]\nstale = -1\n")).find("dns.stale: must be between 0 and 86400"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(checkDns("[dns]\ntimeout = \"2s\"\n")).find("dns.timeout: must be an integer, got string"),
+            std::string::npos);
+  EXPECT_EQ(errorsOf(checkDns("[dns]\nmin_ttl = 60\nmax_ttl = 30\n")),
+            "/etc/tandem/server.toml:10: error: dns.max_ttl: must not be shorter than dns.min_ttl\n");
+  EXPECT_EQ(errorsOf(checkServerText("dns = 1\n" + std::string(kDnsBase), "/etc/tandem/server.toml")),
+            "/etc/tandem/server.toml:1: error: dns: must be a table ([dns]), got integer\n");
+}
+
+}  // namespace
+}  // namespace tandem::config
