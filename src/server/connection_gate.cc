@@ -33,7 +33,7 @@ bool ConnectionGate::admit(const transport::Endpoint& remote) {
   const proxy::HostEntry* host = proxy::findHostCached(routing_->hosts, address, lookup_);
   if (host != nullptr && host->outbound_only) {
     ++stats_.refused_outbound_only;
-    logRefusal(address, "the host " + host->host + " is authorized outbound only");
+    logRefusal(kOutboundOnly, address, "the host " + host->host + " is authorized outbound only");
     return false;
   }
   const config::ThrottlingSettings& limits = routing_->pool->settings.throttling;
@@ -45,7 +45,7 @@ bool ConnectionGate::admit(const transport::Endpoint& remote) {
       open_.erase(address);
     }
     ++stats_.refused_over_limit;
-    logRefusal(address, std::to_string(limit) + " connections open from it (throttling." +
+    logRefusal(kOverLimit, address, std::to_string(limit) + " connections open from it (throttling." +
                             (as_server ? "server" : "client") + "_connections)");
     return false;
   }
@@ -68,16 +68,17 @@ ConnectionGate::Stats ConnectionGate::stats() const {
   return out;
 }
 
-void ConnectionGate::logRefusal(const asio::ip::address& address, const std::string& why) {
+void ConnectionGate::logRefusal(Reason reason, const asio::ip::address& address, const std::string& why) {
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_log_ < std::chrono::seconds(1)) {
-    ++unlogged_;
+  if (now - last_log_[reason] < std::chrono::seconds(1)) {
+    ++unlogged_[reason];
     return;
   }
+  const uint64_t unlogged = unlogged_[reason];
   spdlog::warn("connection from {} refused: {}{}", address.to_string(), why,
-               unlogged_ == 0 ? "" : " (" + std::to_string(unlogged_) + " more refused since the last line)");
-  last_log_ = now;
-  unlogged_ = 0;
+               unlogged == 0 ? "" : " (" + std::to_string(unlogged) + " more refused since the last line)");
+  last_log_[reason] = now;
+  unlogged_[reason] = 0;
 }
 
 }  // namespace tandem::server

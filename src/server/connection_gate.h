@@ -7,8 +7,8 @@
 //   - every other address holds at most `client_connections` connections at
 //     once, `server_connections` for a throttle_as_server host (pool
 //     [throttling]); one more is closed at once.
-// Refusals are counted and logged at most once per second (with the number
-// suppressed), so a flood of connections cannot flood the log.
+// Refusals are counted and logged at most once per second per reason (with
+// the number suppressed), so a flood of connections cannot flood the log.
 //
 // Memory is bounded by the connections held: an address is tracked only while
 // it has one open.
@@ -47,15 +47,17 @@ class ConnectionGate final : public transport::InboundGate {
   struct AddressHash {
     size_t operator()(const asio::ip::address& address) const;
   };
-  void logRefusal(const asio::ip::address& address, const std::string& why);
+  enum Reason : size_t { kOutboundOnly, kOverLimit, kReasons };
+  void logRefusal(Reason reason, const asio::ip::address& address, const std::string& why);
 
   proxy::HostLookup* lookup_;
   mutable std::mutex mutex_;
   proxy::RoutingSnapshotPtr routing_;
   std::unordered_map<asio::ip::address, uint32_t, AddressHash> open_;
   Stats stats_;
-  std::chrono::steady_clock::time_point last_log_{};
-  uint64_t unlogged_ = 0;
+  // Per reason: when a refusal was last logged, and how many were not since.
+  std::chrono::steady_clock::time_point last_log_[kReasons]{};
+  uint64_t unlogged_[kReasons]{};
 };
 
 }  // namespace tandem::server

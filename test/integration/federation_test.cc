@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "dnsmasq.h"
 #include "harness.h"
 
 namespace tandem::test {
@@ -812,6 +813,83 @@ TEST_F(FederationTest, OutboundOnlyHostsAndPerAddressConnectionLimits) {
       milliseconds(5000)))
       << b_.log();
   EXPECT_NE(b_.log().find("(throttling.client_connections)"), std::string::npos) << b_.log();
+}
+
+// Next hops and authorized hosts named by FQDN (RFC 3263), resolved through
+// a real DNS server (dnsmasq on loopback, the server files' [dns] servers):
+// A routes *@example.com to b.example.test and authorizes it by name, B the
+// same for a.example.test. MESSAGE both ways, the bounce recognised through
+// the resolved address, an SRV route, replace_host with an FQDN, and a name
+// that does not exist → 503 with the reason.
+TEST_F(FederationTest, FqdnNextHopsAndHostsResolveThroughDns) {
+  const std::string partner = "127.0.0.34";
+  const std::string srv_agent = "127.0.0.35";
+  const uint16_t partner_port = freePort(partner);
+  const uint16_t srv_port = freePort(srv_agent);
+  DnsRecords records;
+  records.local_domains = {"example.test"};
+  records.hosts = {{"a.example.test", kA, "", 0},
+                   {"b.example.test", kB, "", 0},
+                   {"gw.example.test", partner, "", 0},
+                   {"gw2.example.test", srv_agent, "", 0}};
+  records.srvs = {{"_sip._udp.srv.example.test", "gw2.example.test", srv_port, 10, 0}};
+  Dnsmasq dns(records);
+  ASSERT_TRUE(dns.started()) << dns.error();
+  dns_section_ = "[dns]\nservers = [\"" + dns.server() + "\"]\n\n";
+
+  start(a_, "alice", "b.example.test", b_.port, {},
+        routeEntry("partner.example.net", "gw.example.test", partner_port, false, true) +
+            routeEntry("srv.example.net", "srv.example.test", 0, false, false) +
+            routeEntry("nowhere.example.net", "missing.example.test", 5060, false, false));
+  start(b_, "bob", "a.example.test", a_.port);
+  const uint16_t bob_port = freePort(kBobUa);
+  const std::string bob = "sip:bob@" + kBobUa + ":" + std::to_string(bob_port);
+  ASSERT_EQ(registerOn(b_, "bob", bob), 0) << diagnostics();
+  const uint16_t alice_port = freePort(kAliceUa);
+  const std::string alice = "sip:alice@" + kAliceUa + ":" + std::to_string(alice_port);
+  ASSERT_EQ(registerOn(a_, "alice", alice), 0) << diagnostics();
+
+  {  // alice → bob: A resolves b.example.test; B knows A by a.example.test
+    auto agent = messageUas(kBobUa, bob_port, bob, pathOf(a_));
+    EXPECT_EQ(messageThrough(a_, "alice", "bob", 200), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {  // bob → alice
+    auto agent = messageUas(kAliceUa, alice_port, alice, pathOf(b_));
+    EXPECT_EQ(messageThrough(b_, "bob", "alice", 200), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  // carol: A → B once, B's route points at a.example.test = the source: 404.
+  EXPECT_EQ(messageThrough(a_, "alice", "carol", 404, "Warning: 399 b.example.com \"User does not exist\""), 0)
+      << diagnostics();
+  EXPECT_EQ(count(a_.log(), "MESSAGE sip:carol@example.com: forwarded"), 1u) << diagnostics();
+  EXPECT_EQ(count(b_.log(), "MESSAGE sip:carol@example.com: forwarded"), 0u) << diagnostics();
+
+  const auto send = [&](const std::string& uri, int expect, const std::string& check) {
+    return sippUac(scenario("federation_message_plain.xml", {{"sip:[to]@example.com", uri},
+                                                             {"<sip:[from]@example.com>", "<sip:zed@example.org>"},
+                                                             {"[expect]", std::to_string(expect)},
+                                                             {"[check]", xmlAttribute(check)}}),
+                   kA, a_.port);
+  };
+  {  // replace_host with an FQDN next hop: the name goes into the Request-URI
+    auto agent = messageUas(partner, partner_port, "sip:erin@gw\\.example\\.test", {});
+    EXPECT_EQ(send("sip:erin@partner.example.net", 200, "SIP/2.0 200"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  {  // no port: the SRV record gives the target and the port
+    auto agent = messageUas(srv_agent, srv_port, "sip:frank@srv\\.example\\.net", {});
+    EXPECT_EQ(send("sip:frank@srv.example.net", 200, "SIP/2.0 200"), 0) << diagnostics();
+    EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
+  }
+  // A name that does not exist: 503 at once, naming it.
+  EXPECT_EQ(send("sip:gina@nowhere.example.net", 503, "Warning: 399 a.example.com \"Next hop cannot be resolved: "
+                                                      "missing.example.test"),
+            0)
+      << diagnostics();
+  // Answers are cached: b.example.test was asked for once or twice (A and
+  // AAAA), not once per request.
+  EXPECT_LE(dns.queriesFor("b.example.test"), 4) << diagnostics();
 }
 
 }  // namespace
