@@ -284,7 +284,7 @@ class Resolver::Impl {
     std::call_once(library_once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
     ares_options options{};
     int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_NOROTATE;
-    options.timeout = static_cast<int>(options_.timeout.count());
+    options.timeout = static_cast<int>(options_.timeout.count());  // at most an hour (start)
     // One try per ares_query: c-ares doubles the timeout of each further try,
     // so the tries are ours (sendQuery), each `timeout` long.
     options.tries = 1;
@@ -763,11 +763,14 @@ class Resolver::Impl {
 };
 
 Result<std::unique_ptr<Resolver>, std::string> Resolver::start(const Options& options) {
-  if (options.timeout.count() < 1 || options.tries < 1) {
-    return fail(std::string("dns: timeout and tries must be at least 1"));
-  }
-  if (options.max_entries < 1 || options.min_ttl > options.max_ttl) {
-    return fail(std::string("dns: max_entries must be at least 1 and min_ttl at most max_ttl"));
+  // A TTL below 1 s would expire answers before their waiters read them.
+  if (options.timeout < std::chrono::milliseconds(1) || options.timeout > std::chrono::hours(1) || options.tries < 1 ||
+      options.max_entries < 1 || options.min_ttl < std::chrono::seconds(1) ||
+      options.negative_ttl < std::chrono::seconds(1) || options.hosts_ttl < std::chrono::seconds(1) ||
+      options.min_ttl > options.max_ttl || options.stale < std::chrono::seconds(0)) {
+    return fail(
+        std::string("dns: bad options (timeout 1 ms to 1 h, tries and max_entries at least 1, "
+                    "TTLs at least 1 s, min_ttl at most max_ttl, stale not negative)"));
   }
   std::vector<detail::Server> servers;
   for (const std::string& text : options.servers) {

@@ -166,7 +166,9 @@ DnsRelay::DnsRelay(Mode mode, uint16_t upstream_port) : mode_(mode) {
   if (upstream_port != 0) {
     upstream_fd_ = udpSocket(0);
     const sockaddr_in upstream = loopback(upstream_port);
-    ::connect(upstream_fd_, reinterpret_cast<const sockaddr*>(&upstream), sizeof upstream);
+    if (::connect(upstream_fd_, reinterpret_cast<const sockaddr*>(&upstream), sizeof upstream) != 0) {
+      throw std::runtime_error(std::string("cannot connect the relay upstream: ") + std::strerror(errno));
+    }
   }
   thread_ = std::thread([this] { run(); });
 }
@@ -219,15 +221,15 @@ void DnsRelay::run() {
         received_.fetch_add(1);
         std::string query(buffer, static_cast<size_t>(n));
         std::string client(reinterpret_cast<const char*>(&from), sizeof from);
-        Mode mode = Mode::Drop;
+        bool forward_now = false;
         {
           std::lock_guard lock(mutex_);
-          mode = mode_;
-          if (mode == Mode::Hold) {
-            held_.emplace_back(std::move(query), std::move(client));
+          if (mode_ == Mode::Hold) {
+            held_.emplace_back(query, client);
           }
+          forward_now = mode_ == Mode::Forward;
         }
-        if (mode == Mode::Forward) {
+        if (forward_now) {
           forward(query, client);
         }
       }

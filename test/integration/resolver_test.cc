@@ -228,6 +228,7 @@ TEST(ResolverCoalescingTest, ConcurrentLookupsOfOneNameShareOneQuery) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   std::atomic<int> answered_at_once{0};
   std::vector<std::thread> threads;
+  threads.reserve(5);
   for (int t = 0; t < 5; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
@@ -418,6 +419,9 @@ TEST(ResolverStartTest, BadServersAndLiteralsAndNames) {
   EXPECT_EQ(bad.error(), "dns: 'ns1.example.com' is not a DNS server (\"IP\", \"IP:port\" or \"[v6]:port\")");
   options.servers = {"127.0.0.1:70000"};
   EXPECT_FALSE(Resolver::start(options).ok());
+  options.servers = {};
+  options.tries = 0;
+  EXPECT_EQ(Resolver::start(options).error().rfind("dns: bad options (", 0), 0u);
 
   DnsRelay silent(DnsRelay::Mode::Drop);
   auto resolver = startResolver(optionsFor(silent.server()));

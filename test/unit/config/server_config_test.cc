@@ -472,7 +472,7 @@ TEST(ServerConfigDnsTest, BoundsAreChecked) {
   EXPECT_NE(errorsOf(checkDns("[dns]\ntimeout = \"2s\"\n")).find("dns.timeout: must be an integer, got string"),
             std::string::npos);
   EXPECT_EQ(errorsOf(checkDns("[dns]\nmin_ttl = 60\nmax_ttl = 30\n")),
-            "/etc/tandem/server.toml:10: error: dns.max_ttl: must not be shorter than dns.min_ttl\n");
+            "/etc/tandem/server.toml:9: error: dns.max_ttl: must not be shorter than dns.min_ttl\n");
   EXPECT_EQ(errorsOf(checkServerText("dns = 1\n" + std::string(kDnsBase), "/etc/tandem/server.toml")),
             "/etc/tandem/server.toml:1: error: dns: must be a table ([dns]), got integer\n");
 }
