@@ -319,7 +319,7 @@ class Resolver::Impl {
       }
     }
     server_text_ = describeServers();
-    spdlog::debug("dns: resolver started, servers {}", server_text_);
+    spdlog::trace("dns: resolver started, servers {}", server_text_);
     return {};
   }
 

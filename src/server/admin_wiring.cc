@@ -80,6 +80,7 @@ nlohmann::json Server::status() {
       gather->sum.forwarded += stats.forwarded;
       gather->sum.local_responses += stats.local_responses;
       gather->sum.stateless_forwards += stats.stateless_forwards;
+      gather->sum.throttled += stats.throttled;
       --gather->pending;
       gather->done.notify_one();
     });
@@ -102,7 +103,8 @@ nlohmann::json Server::status() {
   nlohmann::json counters = {{"requests", sum.requests},
                              {"forwarded", sum.forwarded},
                              {"local_responses", sum.local_responses},
-                             {"stateless_forwards", sum.stateless_forwards}};
+                             {"stateless_forwards", sum.stateless_forwards},
+                             {"throttled", sum.throttled}};
   if (!complete) {
     counters["partial"] = true;  // a worker did not answer in time
   }
@@ -113,6 +115,16 @@ nlohmann::json Server::status() {
                                   {"store_batches", registrar.batches},
                                   {"largest_batch", registrar.largest_batch},
                                   {"store_write_failures", registrar.write_failures}};
+  const dns::Resolver::Stats resolver = resolver_->stats();
+  nlohmann::json dns = {{"queries", resolver.queries},
+                        {"hits", resolver.hits},
+                        {"misses", resolver.misses},
+                        {"failures", resolver.failures},
+                        {"entries", resolver.entries}};
+  const ConnectionGate::Stats gate = gate_->stats();
+  nlohmann::json inbound = {{"addresses", gate.addresses},
+                            {"refused_over_limit", gate.refused_over_limit},
+                            {"refused_outbound_only", gate.refused_outbound_only}};
   return {{"state", stopping_.load(std::memory_order_acquire) ? "stopping" : "running"},
           {"version", kVersion},
           {"pid", static_cast<int64_t>(::getpid())},
@@ -121,7 +133,9 @@ nlohmann::json Server::status() {
           {"workers", workers_->size()},
           {"connections", connections},
           {"counters", counters},
-          {"registrations", registrations}};
+          {"registrations", registrations},
+          {"dns", dns},
+          {"inbound_connections", inbound}};
 }
 
 }  // namespace tandem::server

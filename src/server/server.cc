@@ -224,6 +224,11 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
                  transport::toString(bound[i].endpoint));
   }
   spdlog::info("{} worker loop(s)", server->workers_->size());
+  std::string dns_servers;
+  for (const std::string& entry : config.dns.servers) {
+    dns_servers += (dns_servers.empty() ? "" : ", ") + entry;
+  }
+  spdlog::info("dns: host names resolved through {}", dns_servers.empty() ? "/etc/resolv.conf" : dns_servers);
   spdlog::info("registrar: {} binding(s) of {} user(s) loaded", server->locations_->bindings(),
                server->locations_->users());
   if (auto admin = server->startAdmin(); !admin.ok()) {

@@ -169,6 +169,9 @@ TEST_F(ServiceTest, StatusStartRestartStop) {
   EXPECT_NE(status.find("\"fqdn\":\"lcs1.example.com\""), std::string::npos) << status;
   EXPECT_NE(status.find("\"requests\":1"), std::string::npos) << status;
   EXPECT_NE(status.find("\"local_responses\":1"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"throttled\":0"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"dns\":{\"entries\":0,"), std::string::npos) << status;  // no name looked up
+  EXPECT_NE(status.find("\"inbound_connections\":{\"addresses\":0,"), std::string::npos) << status;
   EXPECT_NE(status.find("\"port\":" + std::to_string(sip_port_)), std::string::npos) << status;
   const std::string missing = http("GET /v1/nothing");
   EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << missing;

@@ -104,15 +104,15 @@ TEST_F(TandemctlPoolTest, RouteAddListRemoveRoundTrip) {
             "route added: *@example.com -> tcp 10.0.0.5:5060\n");
   EXPECT_EQ(ok({"route", "add", "--user", "*", "--domain", "example.com", "--next-hop", "gw.example.net", "--transport",
                 "tls", "--phone-uri", "--replace-host"}),
-            "route added: *@example.com [phone-uri] -> tls gw.example.net:5061 [replace-host]\n");
+            "route added: *@example.com [phone-uri] -> tls gw.example.net (SRV) [replace-host]\n");
   EXPECT_EQ(ok({"route", "list"}),
-            "#  USER  DOMAIN       PHONE-URI  NEXT-HOP        TRANSPORT  PORT  REPLACE-HOST\n"
-            "1  *     example.com  no         10.0.0.5        tcp        5060  no\n"
-            "2  *     example.com  yes        gw.example.net  tls        5061  yes\n");
+            "#  USER  DOMAIN       PHONE-URI  NEXT-HOP        TRANSPORT  PORT        REPLACE-HOST\n"
+            "1  *     example.com  no         10.0.0.5        tcp        5060        no\n"
+            "2  *     example.com  yes        gw.example.net  tls        SRV (5061)  yes\n");
   EXPECT_EQ(ok({"route", "remove", "--user", "*", "--domain", "example.com"}),
             "route removed: *@example.com -> tcp 10.0.0.5:5060\n");
   EXPECT_EQ(ok({"route", "remove", "--user", "*", "--domain", "example.com", "--phone-uri"}),
-            "route removed: *@example.com [phone-uri] -> tls gw.example.net:5061 [replace-host]\n");
+            "route removed: *@example.com [phone-uri] -> tls gw.example.net (SRV) [replace-host]\n");
   EXPECT_EQ(ok({"route", "list"}), "#  USER  DOMAIN  PHONE-URI  NEXT-HOP  TRANSPORT  PORT  REPLACE-HOST\n");
   EXPECT_EQ(refused({"route", "remove", "--user", "*", "--domain", "example.com"}), "no route *@example.com");
 }
