@@ -52,8 +52,8 @@ class Resumer {
 // The answer a phase decided on.
 struct LocalResponse {
   uint16_t status = 500;
-  std::string reason;   // empty: the default reason phrase
-  std::string warning;  // text of a "Warning: 399 <fqdn>" header; empty: none
+  std::string reason;                                        // empty: the default reason phrase
+  std::string warning;                                       // text of a "Warning: 399 <fqdn>" header; empty: none
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (e.g. Unsupported)
 };
 
@@ -76,7 +76,7 @@ struct RequestContext {
   HostLookup* lookup = nullptr;
   Resumer* resumer = nullptr;
   uint8_t suspensions = 0;  // how often the request was suspended so far
-  sip::Uri request_uri;  // parsed by the sanity phase
+  sip::Uri request_uri;     // parsed by the sanity phase
 
   // Route processing (§16.4): Route values naming this proxy, removed when
   // the request is forwarded (views into `request`).

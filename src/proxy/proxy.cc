@@ -170,9 +170,7 @@ constexpr auto kSuspendLimit = std::chrono::seconds(10);
 }  // namespace
 
 std::function<void()> Proxy::wakeFor(ServerId id) {
-  return [post = post_, this, id] {
-    post([this, id] { resume(id); });
-  };
+  return [post = post_, this, id] { post([this, id] { resume(id); }); };
 }
 
 void Proxy::resume(ServerId id) {
@@ -238,8 +236,8 @@ void Proxy::dispatch(ServerId id, RequestContext& context, Next next, size_t slo
         found->second.slot = slot;
         return;
       }
-      suspended_.emplace(key(id.id), Suspended{std::make_unique<RequestContext>(std::move(context)), slot, routing_,
-                                                now_});
+      suspended_.emplace(key(id.id),
+                         Suspended{std::make_unique<RequestContext>(std::move(context)), slot, routing_, now_});
       return;
     case Next::Continue:
       break;

@@ -45,8 +45,9 @@ bool ConnectionGate::admit(const transport::Endpoint& remote) {
       open_.erase(address);
     }
     ++stats_.refused_over_limit;
-    logRefusal(kOverLimit, address, std::to_string(limit) + " connections open from it (throttling." +
-                            (as_server ? "server" : "client") + "_connections)");
+    logRefusal(kOverLimit, address,
+               std::to_string(limit) + " connections open from it (throttling." + (as_server ? "server" : "client") +
+                   "_connections)");
     return false;
   }
   ++open;

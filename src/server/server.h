@@ -29,14 +29,14 @@
 #include <vector>
 
 #include "admin/admin_server.h"
+#include "auth/authenticator.h"
 #include "common/result.h"
 #include "config/server_config.h"
-#include "auth/authenticator.h"
+#include "dns/resolver.h"
+#include "proxy/lookup.h"
 #include "proxy/routing.h"
 #include "registrar/location.h"
 #include "registrar/registrar.h"
-#include "dns/resolver.h"
-#include "proxy/lookup.h"
 #include "server/connection_gate.h"
 #include "server/core.h"
 #include "store/store.h"

@@ -153,8 +153,7 @@ class FederationTest : public ::testing::Test {
   // `routes_first` goes before that route (routes match in order), `extra`
   // after everything (more hosts, [throttling]); `admin` is server.admin.
   void configure(Partition& partition, const std::string& user, const std::string& peer, uint16_t peer_port,
-                 const std::string& routes_first = {}, const std::string& extra = {},
-                 const std::string& admin = {}) {
+                 const std::string& routes_first = {}, const std::string& extra = {}, const std::string& admin = {}) {
     const std::string p = std::to_string(partition.port);
     partition.dir.write("server.toml", "[server]\nfqdn = \"" + partition.fqdn +
                                            "\"\nstore = \"sqlite:tandem.db\"\nadmin = \"" + admin +
@@ -166,14 +165,13 @@ class FederationTest : public ::testing::Test {
                                            "[auth]\n"
                                            // SIPp 3.6 answers the first challenge and knows only MD5
                                            "algorithms = [\"MD5\", \"SHA-256\"]\n");
-    partition.dir.write("pool.toml",
-                        "domains = [\"example.com\"]\n\n" + routes_first +
-                            "[[routes]]\nuser = \"*\"\ndomain = \"example.com\"\nnext_hop = \"" + peer +
-                            "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) +
-                            "\n\n[[authorized_hosts]]\nhost = \"" + peer +
-                            "\"\nthrottle_as_server = true\ntreat_as_authenticated = true\n\n"
-                            "[[users]]\nuri = \"sip:" +
-                            user + "@example.com\"\npassword = \"" + user + "-secret\"\n\n" + extra);
+    partition.dir.write("pool.toml", "domains = [\"example.com\"]\n\n" + routes_first +
+                                         "[[routes]]\nuser = \"*\"\ndomain = \"example.com\"\nnext_hop = \"" + peer +
+                                         "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) +
+                                         "\n\n[[authorized_hosts]]\nhost = \"" + peer +
+                                         "\"\nthrottle_as_server = true\ntreat_as_authenticated = true\n\n"
+                                         "[[users]]\nuri = \"sip:" +
+                                         user + "@example.com\"\npassword = \"" + user + "-secret\"\n\n" + extra);
     std::string output;
     ASSERT_EQ(partition.ctl({"pool", "apply", "pool.toml"}, output), 0) << output;
   }
@@ -617,11 +615,10 @@ TEST_F(FederationTest, PhoneUriAndReplaceHostAsTheReceivingAgentsSeeThem) {
   ASSERT_EQ(registerOn(b_, "bob", bob), 0) << diagnostics();
 
   const auto send = [&](const std::string& uri) {
-    return sippUac(scenario("federation_message_plain.xml", {{"sip:[to]@example.com", uri},
-                                                             {"[from]", "alice"},
-                                                             {"[expect]", "200"},
-                                                             {"[check]", "SIP/2.0 200"}}),
-                   kA, a_.port);
+    return sippUac(
+        scenario("federation_message_plain.xml",
+                 {{"sip:[to]@example.com", uri}, {"[from]", "alice"}, {"[expect]", "200"}, {"[check]", "SIP/2.0 200"}}),
+        kA, a_.port);
   };
   {  // phone_uri on: the phone URI goes to the gateway, Request-URI untouched
     auto agent = messageUas(gateway, gateway_port, "sip:\\+15551234@example\\.com;user=phone", {});
@@ -695,9 +692,9 @@ TEST_F(FederationTest, AFloodFromOneClientGets503sWhileTheLinkLosesNothing) {
   constexpr int kMessages = 30;
   std::string refs;
   const std::string on_message = checks("m", {"^MESSAGE " + bob + " SIP/2.0"}, refs);
-  auto bob_ua = startSipp(scenario("federation_message_uas.xml",
-                                   {{"[checks]", on_message}, {"[refs]", refs}, {"[status]", "200"}}),
-                          kBobUa, bob_port, kMessages);
+  auto bob_ua = startSipp(
+      scenario("federation_message_uas.xml", {{"[checks]", on_message}, {"[refs]", refs}, {"[status]", "200"}}), kBobUa,
+      bob_port, kMessages);
 
   std::atomic<bool> flooding{true};
   std::atomic<int> refused{0};
@@ -725,10 +722,33 @@ TEST_F(FederationTest, AFloodFromOneClientGets503sWhileTheLinkLosesNothing) {
   clients_.write("alice.csv", "SEQUENTIAL\nalice;alice-secret;bob\n");
   const std::string uac = scenario("registrar_message_uac.xml", {{"[expect]", "200"}, {"[check]", "SIP/2.0 200"}});
   std::string output;
-  const int status = run({"sipp", "-sf", uac, "-inf", "alice.csv", "-au", "alice", "-ap", "alice-secret", "-auth_uri",
-                          "bob@example.com", "-i", kUac, "-p", std::to_string(freePort(kUac)), "-t", "u1", "-m",
-                          std::to_string(kMessages), "-r", "5", "-timeout", "40s", "-timeout_error", "-nostdin",
-                          "-trace_err", kA + ":" + std::to_string(a_.port)},
+  const int status = run({"sipp",
+                          "-sf",
+                          uac,
+                          "-inf",
+                          "alice.csv",
+                          "-au",
+                          "alice",
+                          "-ap",
+                          "alice-secret",
+                          "-auth_uri",
+                          "bob@example.com",
+                          "-i",
+                          kUac,
+                          "-p",
+                          std::to_string(freePort(kUac)),
+                          "-t",
+                          "u1",
+                          "-m",
+                          std::to_string(kMessages),
+                          "-r",
+                          "5",
+                          "-timeout",
+                          "40s",
+                          "-timeout_error",
+                          "-nostdin",
+                          "-trace_err",
+                          kA + ":" + std::to_string(a_.port)},
                          clients_.path(), output, milliseconds(60000));
   flooding = false;
   flood.join();
@@ -748,9 +768,9 @@ TEST_F(FederationTest, AFloodFromOneClientGets503sWhileTheLinkLosesNothing) {
 // request answered 403. Other addresses hold at most
 // throttling.client_connections connections at once.
 TEST_F(FederationTest, OutboundOnlyHostsAndPerAddressConnectionLimits) {
-  start(b_, "bob", kA, a_.port, {},
-        "[[authorized_hosts]]\nhost = \"" + kRaw +
-            "\"\noutbound_only = true\n\n[throttling]\nclient_connections = 3\n");
+  start(
+      b_, "bob", kA, a_.port, {},
+      "[[authorized_hosts]]\nhost = \"" + kRaw + "\"\noutbound_only = true\n\n[throttling]\nclient_connections = 3\n");
   const auto options = [&](int n) {
     return "OPTIONS sip:b.example.com SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.21:5999;branch=z9hG4bK-conn" +
            std::to_string(n) +
@@ -883,8 +903,9 @@ TEST_F(FederationTest, FqdnNextHopsAndHostsResolveThroughDns) {
     EXPECT_EQ(agent->wait(milliseconds(20000)).value_or(-1), 0) << diagnostics();
   }
   // A name that does not exist: 503 at once, naming it.
-  EXPECT_EQ(send("sip:gina@nowhere.example.net", 503, "Warning: 399 a.example.com \"Next hop cannot be resolved: "
-                                                      "missing.example.test"),
+  EXPECT_EQ(send("sip:gina@nowhere.example.net", 503,
+                 "Warning: 399 a.example.com \"Next hop cannot be resolved: "
+                 "missing.example.test"),
             0)
       << diagnostics();
   // Answers are cached: b.example.test was asked for once or twice (A and

@@ -153,8 +153,7 @@ int routeList(store::Store& store, const Arguments&) {
     const config::Route& r = (*routes)[i];
     rows.push_back({std::to_string(i + 1), r.user, r.domain, yesNo(r.phone_uri), r.next_hop,
                     std::string(config::routeTransportName(r.transport)),
-                    r.srv ? "SRV (" + std::to_string(r.port) + ")" : std::to_string(r.port),
-                    yesNo(r.replace_host)});
+                    r.srv ? "SRV (" + std::to_string(r.port) + ")" : std::to_string(r.port), yesNo(r.replace_host)});
   }
   printTable(rows);
   return kExitOk;

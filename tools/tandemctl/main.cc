@@ -179,7 +179,9 @@ class Tree {
     add->add_option("--transport", args_.transport, "tcp, tls or udp")
         ->required()
         ->check(CLI::IsMember({"tcp", "tls", "udp"}));
-    add->add_option("--port", args_.port, "next hop port (default: 5060, tls 5061; for an FQDN next hop, its SRV records first)")->check(CLI::Range(1, 65535));
+    add->add_option("--port", args_.port,
+                    "next hop port (default: 5060, tls 5061; for an FQDN next hop, its SRV records first)")
+        ->check(CLI::Range(1, 65535));
     add->add_flag("--replace-host", args_.replace_host, "replace the Request-URI host with the next hop");
     addRouteKey(leaf(*route, "remove", "remove a static route", commands::routeRemove, "route remove"));
     leaf(*route, "list", "list static routes in match order", commands::routeList, "route list");
@@ -214,8 +216,7 @@ class Tree {
                                   std::string("service ") + name,
                                   {},
                                   {},
-                                  [chosen = action](const tandem::config::ServerConfig& config,
-                                                    const Arguments& args) {
+                                  [chosen = action](const tandem::config::ServerConfig& config, const Arguments& args) {
                                     return commands::service(chosen, config, {args.tandemd, args.log});
                                   }});
       if (action == ServiceAction::Start || action == ServiceAction::Restart) {

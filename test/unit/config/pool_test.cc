@@ -120,8 +120,9 @@ TEST(PoolFileTest, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_EQ(errorOf("domains = [\"example.com\"]\n[[routes]]\ndomain = \"example.com\"\nnext_hop = \"10.0.0.5\"\n"
                     "transport = \"sctp\"\n"),
             "pool.toml:5: routes[1].transport: expected tcp, tls or udp, got 'sctp'");
-  EXPECT_EQ(errorOf("domains = [\"example.com\"]\ncolour = 1\n"),
-            "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence, throttling)");
+  EXPECT_EQ(
+      errorOf("domains = [\"example.com\"]\ncolour = 1\n"),
+      "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence, throttling)");
   EXPECT_EQ(errorOf("[[routes]]\ndomain = \"example.com\"\nnext_hop = \"10.0.0.5\"\nnexthop = \"x\"\n"),
             "pool.toml:4: routes[1].nexthop: unknown key (known here: user, domain, next_hop, transport, port, "
             "phone_uri, replace_host)");

@@ -96,7 +96,9 @@ TEST_F(HostAuthorizationTest, AnFqdnEntryMatchesTheAddressesItsNameResolvesTo) {
   } table;
   class NoResume : public Resumer {
    public:
-    std::function<void()> wakeFor(transaction::ServerId) override { return [] {}; }
+    std::function<void()> wakeFor(transaction::ServerId) override {
+      return [] {};
+    }
   } resumer;
   RequestContext* context = nullptr;
   Destination from{transport::Endpoint{asio::ip::make_address("127.0.0.9"), 5060}, transport::TransportKind::Udp,
