@@ -83,8 +83,14 @@ CREATE TABLE bindings (
 CREATE INDEX bindings_by_expiry ON bindings (expires_at);
 )sql";
 
+// Version 3: a route to an FQDN without a port resolves SRV first (RFC 3263
+// §4.2); `port` stays the fallback.
+constexpr std::string_view kRouteSrv = R"sql(
+ALTER TABLE routes ADD COLUMN srv INTEGER NOT NULL DEFAULT 0 CHECK (srv IN (0, 1));
+)sql";
+
 // Presence appends here: subscriptions, publications.
-constexpr std::array<std::string_view, 2> kMigrations = {kPoolSettings, kRegistrations};
+constexpr std::array<std::string_view, 3> kMigrations = {kPoolSettings, kRegistrations, kRouteSrv};
 
 }  // namespace
 
