@@ -24,16 +24,18 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 6> kRootKeys = {"domains", "routes",   "authorized_hosts",
-                                                       "users",   "presence", "throttling"};
+constexpr std::array<std::string_view, 7> kRootKeys = {"domains",        "routes",   "authorized_hosts", "users",
+                                                       "presence_rules", "presence", "throttling"};
 constexpr std::array<std::string_view, 7> kRouteKeys = {"user", "domain",    "next_hop",    "transport",
                                                         "port", "phone_uri", "replace_host"};
 constexpr std::array<std::string_view, 4> kHostKeys = {"host", "outbound_only", "throttle_as_server",
                                                        "treat_as_authenticated"};
 constexpr std::array<std::string_view, 3> kUserKeys = {"uri", "password", "enabled"};
 constexpr std::array<std::string_view, 1> kPresenceKeys = {"authorize"};
+constexpr std::array<std::string_view, 3> kPresenceRuleKeys = {"owner", "watcher", "decision"};
 constexpr std::array<std::string_view, 3> kRouteTransportNames = {"tcp", "tls", "udp"};
 constexpr std::array<std::string_view, 3> kAuthorizeNames = {"ask", "same-domain", "all"};
+constexpr std::array<std::string_view, 3> kDecisionNames = {"allow", "block", "reject"};
 
 // Characters of a user part Tandem accepts (RFC 3261 unreserved and
 // user-unreserved, without the escapes and the ones that start parameters).
@@ -79,6 +81,11 @@ std::string canonicalHost(std::string_view text) {
   return isHostName(text) ? asciiLower(text) : std::string();
 }
 
+// The problem of a rule whose watcher is its owner.
+std::string ownWatcher(const std::string& owner) {
+  return owner + " is the owner (a user always sees their own presence)";
+}
+
 using detail::expectedName;
 using detail::lineOf;
 using detail::typeName;
@@ -95,6 +102,7 @@ class PoolReader {
     readRoutes(root);
     readHosts(root);
     readUsers(root);
+    readPresenceRules(root);
     readPresence(root);
     readThrottling(root);
   }
@@ -340,20 +348,21 @@ class PoolReader {
   }
 
   // "sip:alice@example.com" in one of the file's domains, or nullopt (reported).
-  std::optional<std::string> readUserUri(const toml::table& table, const std::string& prefix) {
-    const std::optional<std::string> text = require<std::string>(table, prefix, "uri");
+  std::optional<std::string> readUserUri(const toml::table& table, const std::string& prefix,
+                                         std::string_view key = "uri") {
+    const std::optional<std::string> text = require<std::string>(table, prefix, key);
     if (!text) {
       return std::nullopt;
     }
-    const int line = lineOfKey(table, "uri");
+    const int line = lineOfKey(table, key);
     Result<UserAddress, std::string> address = parseUserUri(*text);
     if (!address) {
-      error(line, prefix + ".uri", address.error());
+      error(line, path(prefix, key), address.error());
       return std::nullopt;
     }
     const auto& domains = settings_.domains;
     if (std::find(domains.begin(), domains.end(), address->domain) == domains.end()) {
-      error(line, prefix + ".uri",
+      error(line, path(prefix, key),
             address->domain + " is not one of the pool's domains (domains = [" +
                 join(std::vector<std::string_view>(domains.begin(), domains.end())) + "])");
       return std::nullopt;
@@ -381,6 +390,52 @@ class PoolReader {
       return;
     }
     settings_.users.push_back(UserEntry{*uri, password.value_or(""), enabled, lineOf(table)});
+  }
+
+  void readPresenceRules(const toml::table& root) {
+    const std::vector<const toml::table*> entries = tables(root, "presence_rules");
+    for (size_t i = 0; i < entries.size(); ++i) {
+      readPresenceRule(*entries[i], indexed("presence_rules", i));
+    }
+  }
+
+  std::optional<WatcherDecision> readDecision(const toml::table& table, const std::string& prefix) {
+    const std::optional<std::string> name = require<std::string>(table, prefix, "decision");
+    if (!name) {
+      return std::nullopt;
+    }
+    const std::optional<WatcherDecision> decision = watcherDecisionFromName(*name);
+    if (!decision) {
+      error(lineOfKey(table, "decision"), prefix + ".decision",
+            "expected allow, block or reject, got " + singleQuoted(*name));
+    }
+    return decision;
+  }
+
+  void readPresenceRule(const toml::table& table, const std::string& prefix) {
+    checkKeys(table, prefix, kPresenceRuleKeys);
+    const std::optional<std::string> owner = readUserUri(table, prefix, "owner");
+    const std::optional<std::string> watcher =
+        checked(table, prefix, "watcher", require<std::string>(table, prefix, "watcher"), &checkWatcher);
+    const std::optional<WatcherDecision> decision = readDecision(table, prefix);
+    if (!owner || !watcher || !decision) {
+      return;
+    }
+    PresenceRule rule{*owner, *watcher, *decision};
+    if (rule.watcher == rule.owner) {
+      error(lineOfKey(table, "watcher"), prefix + ".watcher", ownWatcher(rule.owner));
+      return;
+    }
+    const auto [same, added] = rule_index_.emplace(rule.owner + "\n" + rule.watcher, settings_.presence_rules.size());
+    if (!added) {
+      error(lineOf(table), prefix,
+            "two rules for the same owner and watcher (" + rule.owner + ", " + rule.watcher +
+                "): also presence_rules[" + std::to_string(same->second + 1) + "] at line " +
+                std::to_string(rule_lines_[same->second]));
+      return;
+    }
+    settings_.presence_rules.push_back(std::move(rule));
+    rule_lines_.push_back(lineOf(table));
   }
 
   void readPresence(const toml::table& root) {
@@ -438,6 +493,8 @@ class PoolReader {
   std::string name_;
   PoolSettings settings_;
   std::unordered_map<std::string, size_t> user_index_;  // URI -> index in settings_.users (files list many users)
+  std::unordered_map<std::string, size_t> rule_index_;  // owner "\n" watcher -> index in settings_.presence_rules
+  std::vector<int> rule_lines_;                         // the line of each of settings_.presence_rules
   std::vector<Problem> errors_;
 };
 
@@ -490,6 +547,13 @@ void formatUser(std::ostringstream& out, const UserEntry& user) {
   }
 }
 
+void formatPresenceRule(std::ostringstream& out, const PresenceRule& rule) {
+  out << "\n[[presence_rules]]\n"
+      << "owner = " << tomlString(rule.owner) << "\n"
+      << "watcher = " << tomlString(rule.watcher) << "\n"
+      << "decision = " << tomlString(watcherDecisionName(rule.decision)) << "\n";
+}
+
 std::string flagList(const std::vector<std::string_view>& flags) {
   if (flags.empty()) {
     return {};
@@ -530,6 +594,21 @@ std::optional<PresenceAuthorize> presenceAuthorizeFromName(std::string_view name
     }
   }
   return std::nullopt;
+}
+
+std::string_view watcherDecisionName(WatcherDecision decision) { return kDecisionNames[static_cast<size_t>(decision)]; }
+
+std::optional<WatcherDecision> watcherDecisionFromName(std::string_view name) {
+  for (size_t i = 0; i < kDecisionNames.size(); ++i) {
+    if (kDecisionNames[i] == name) {
+      return static_cast<WatcherDecision>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string PresenceRule::toString() const {
+  return owner + " " + std::string(watcherDecisionName(decision)) + " " + watcher;
 }
 
 std::string RouteKey::toString() const { return user + "@" + domain + (phone_uri ? " [phone-uri]" : ""); }
@@ -675,6 +754,38 @@ Result<AuthorizedHost, std::string> checkHost(AuthorizedHost host) {
   return host;
 }
 
+Result<std::string, std::string> checkWatcher(std::string_view text) {
+  if (text.find_first_of(":@") != std::string_view::npos) {
+    Result<UserAddress, std::string> address = parseUserUri(text);
+    if (!address) {
+      return fail(address.error() + ", nor a domain");
+    }
+    return address->uri();
+  }
+  Result<std::string, std::string> domain = checkDomain(text);
+  if (!domain) {
+    return fail(domain.error() + ", nor a user's SIP URI (sip:user@domain)");
+  }
+  return domain;
+}
+
+Result<PresenceRule, std::string> checkPresenceRule(PresenceRule rule) {
+  Result<UserAddress, std::string> owner = parseUserUri(rule.owner);
+  if (!owner) {
+    return fail("owner: " + owner.error());
+  }
+  Result<std::string, std::string> watcher = checkWatcher(rule.watcher);
+  if (!watcher) {
+    return fail("watcher: " + watcher.error());
+  }
+  rule.owner = owner->uri();
+  rule.watcher = std::move(watcher.value());
+  if (rule.watcher == rule.owner) {
+    return fail("watcher: " + ownWatcher(rule.owner));
+  }
+  return rule;
+}
+
 namespace {
 
 std::string entry(std::string_view name, size_t index) {
@@ -750,6 +861,27 @@ Status<std::string> checkUsers(std::vector<UserEntry>& users, const std::vector<
   return {};
 }
 
+Status<std::string> checkPresenceRules(std::vector<PresenceRule>& rules, const std::vector<std::string>& domains) {
+  std::unordered_map<std::string, size_t> seen;  // owner "\n" watcher -> index
+  for (size_t i = 0; i < rules.size(); ++i) {
+    Result<PresenceRule, std::string> rule = checkPresenceRule(rules[i]);
+    if (!rule) {
+      return fail(entry("presence_rules", i) + ": " + rule.error());
+    }
+    rules[i] = std::move(rule.value());
+    const std::string domain = rules[i].owner.substr(rules[i].owner.find('@') + 1);
+    if (std::find(domains.begin(), domains.end(), domain) == domains.end()) {
+      return fail(entry("presence_rules", i) + ": owner: " + domain + " is not one of the pool's domains");
+    }
+    const auto [same, added] = seen.emplace(rules[i].owner + "\n" + rules[i].watcher, i);
+    if (!added) {
+      return fail(entry("presence_rules", i) + ": two rules for the same owner and watcher (" + rules[i].owner + ", " +
+                  rules[i].watcher + "): also " + entry("presence_rules", same->second));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<PoolSettings, std::string> checkPoolSettings(PoolSettings settings) {
@@ -762,6 +894,9 @@ Result<PoolSettings, std::string> checkPoolSettings(PoolSettings settings) {
   }
   if (status) {
     status = checkUsers(settings.users, settings.domains);
+  }
+  if (status) {
+    status = checkPresenceRules(settings.presence_rules, settings.domains);
   }
   if (!status) {
     return fail(status.error());
@@ -807,6 +942,9 @@ std::string formatPoolFile(const PoolSettings& settings) {
   }
   for (const UserEntry& user : settings.users) {
     formatUser(out, user);
+  }
+  for (const PresenceRule& rule : settings.presence_rules) {
+    formatPresenceRule(out, rule);
   }
   out << "\n[presence]\nauthorize = " << tomlString(presenceAuthorizeName(settings.presence.authorize)) << "\n";
   out << "\n[throttling]\n";

@@ -101,6 +101,29 @@ struct PresenceSettings {
   bool operator==(const PresenceSettings&) const = default;
 };
 
+// What an owner decided about a watcher of their presence (federation.md
+// §3.1): allow, or block — politely (the watcher sees the owner offline) or
+// by rejecting the subscription. store/presence.h names these
+// store::WatcherDecision / store::PresenceRule; store/presence_policy.h
+// applies them.
+enum class WatcherDecision : uint8_t { Allow, BlockPolite, BlockReject };
+
+// "allow", "block", "reject" (the pool file's and tandemctl's words).
+std::string_view watcherDecisionName(WatcherDecision decision);
+std::optional<WatcherDecision> watcherDecisionFromName(std::string_view name);
+
+// A presence authorization rule: pool scope, per presentity. At most one
+// rule per (owner, watcher).
+struct PresenceRule {
+  std::string owner;    // "sip:bob@example.com" (a local user's URI)
+  std::string watcher;  // "sip:alice@example.com", or a domain "example.org" (matches every watcher of that domain)
+  WatcherDecision decision = WatcherDecision::Allow;
+  bool operator==(const PresenceRule&) const = default;
+
+  // "sip:bob@example.com allow sip:alice@example.org" (as tandemctl says it).
+  std::string toString() const;
+};
+
 // Request throttling per source address (LCS "Throttle as server"): client
 // limits for everyone, server limits for authorized hosts with
 // throttle_as_server. Over a request limit: 503 with Retry-After; over the
@@ -138,6 +161,7 @@ struct PoolSettings {
   std::vector<Route> routes;                     // in match order; keys unique
   std::vector<AuthorizedHost> authorized_hosts;  // hosts unique
   std::vector<UserEntry> users;                  // URIs unique, each in one of `domains`
+  std::vector<PresenceRule> presence_rules;      // (owner, watcher) unique, owners in one of `domains`
   PresenceSettings presence;
   ThrottlingSettings throttling;
 
@@ -178,8 +202,15 @@ Result<UserAddress, std::string> parseUserUri(std::string_view text);
 // A whole route / host made canonical; the problem names the field ("next_hop: ...").
 Result<Route, std::string> checkRoute(Route route);
 Result<AuthorizedHost, std::string> checkHost(AuthorizedHost host);
+// A presence rule's watcher: "sip:user@domain" (canonical as parseUserUri)
+// or a domain name (lower-cased).
+Result<std::string, std::string> checkWatcher(std::string_view text);
+// A presence rule made canonical: the owner a user's SIP URI, the watcher as
+// checkWatcher, not the owner themself; the problem names the field ("owner: ...").
+Result<PresenceRule, std::string> checkPresenceRule(PresenceRule rule);
 // Whole settings made canonical with the pool file's rules (domains unique,
 // route keys unique, hosts unique, user URIs unique and in one of the
+// domains, presence rules unique per owner and watcher, owners in one of the
 // domains); the problem names the entry ("routes[2]: next_hop: ...").
 Result<PoolSettings, std::string> checkPoolSettings(PoolSettings settings);
 

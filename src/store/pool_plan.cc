@@ -1,6 +1,8 @@
 #include "store/pool_plan.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "store/digest.h"
 
@@ -146,6 +148,52 @@ Status<std::string> planUser(const UserDirectory& users, const config::UserEntry
   return {};
 }
 
+std::string ruleKey(const config::PresenceRule& rule) { return rule.owner + "\n" + rule.watcher; }
+
+// A rule's owner must be a user: in the store, or added by the settings.
+Status<std::string> planPresenceRules(const PoolSnapshot& current, const config::PoolSettings& desired,
+                                      PoolPlan& plan) {
+  std::unordered_set<std::string_view> listed_users;
+  for (const config::UserEntry& user : desired.users) {
+    listed_users.insert(user.uri);
+  }
+  std::unordered_map<std::string, const config::PresenceRule*> old_rules;
+  for (const config::PresenceRule& rule : current.settings.presence_rules) {
+    old_rules.emplace(ruleKey(rule), &rule);
+  }
+  std::unordered_set<std::string> kept;
+  for (size_t i = 0; i < desired.presence_rules.size(); ++i) {
+    const config::PresenceRule& rule = desired.presence_rules[i];
+    Result<config::UserAddress, std::string> owner = config::parseUserUri(rule.owner);
+    if (!owner) {
+      return fail("presence_rules[" + std::to_string(i + 1) + "]: owner: " + owner.error());
+    }
+    if (current.users.find(owner->user, owner->domain) == nullptr && !listed_users.contains(rule.owner)) {
+      return fail("presence_rules[" + std::to_string(i + 1) + "]: owner: " + rule.owner +
+                  " is not a user homed here (list it in [[users]] or add it first: tandemctl user add)");
+    }
+    const auto old = old_rules.find(ruleKey(rule));
+    if (old == old_rules.end()) {
+      plan.put_rules.push_back(rule);
+      plan.changes.push_back("presence rule added: " + rule.toString());
+    } else {
+      kept.insert(old->first);
+      if (old->second->decision != rule.decision) {
+        plan.put_rules.push_back(rule);
+        plan.changes.push_back("presence rule changed: " + rule.toString() + " (was " +
+                               std::string(config::watcherDecisionName(old->second->decision)) + ")");
+      }
+    }
+  }
+  for (const config::PresenceRule& rule : current.settings.presence_rules) {
+    if (!kept.contains(ruleKey(rule))) {
+      plan.remove_rules.push_back(rule);
+      plan.changes.push_back("presence rule removed: " + rule.toString());
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 UserRecord makeUser(const config::UserAddress& address, std::string_view password, bool enabled) {
@@ -168,6 +216,9 @@ Result<PoolPlan, std::string> planPool(const PoolSnapshot& current, const config
     if (Status<std::string> user = planUser(current.users, desired.users[i], i, plan); !user) {
       return fail(user.error());
     }
+  }
+  if (Status<std::string> rules = planPresenceRules(current, desired, plan); !rules) {
+    return fail(rules.error());
   }
   if (!(current.settings.presence == desired.presence)) {
     plan.presence = desired.presence;

@@ -25,7 +25,9 @@ struct PoolPlan {
   std::vector<config::AuthorizedHost> update_hosts;  // by host
   std::vector<std::string> remove_hosts;
   std::vector<UserRecord> add_users;
-  std::vector<UserRecord> update_users;  // by (user, domain): enabled and hashes
+  std::vector<UserRecord> update_users;            // by (user, domain): enabled and hashes
+  std::vector<config::PresenceRule> remove_rules;  // by (owner, watcher)
+  std::vector<config::PresenceRule> put_rules;     // new or changed decision; after the users
   std::optional<config::PresenceSettings> presence;
   std::optional<config::ThrottlingSettings> throttling;
 
@@ -34,8 +36,9 @@ struct PoolPlan {
 
 // The plan that makes `current` into `desired` (see Store::applyPool for the
 // rules). `desired` must be canonical (config::checkPoolSettings). Fails, and
-// nothing must be written, when a listed user is new and has no password, or
-// when a domain to drop still has users the settings do not list.
+// nothing must be written, when a listed user is new and has no password,
+// when a domain to drop still has users the settings do not list, or when a
+// presence rule's owner is neither a stored user nor a listed one.
 Result<PoolPlan, std::string> planPool(const PoolSnapshot& current, const config::PoolSettings& desired);
 
 // A user record with fresh digest hashes for `password`.

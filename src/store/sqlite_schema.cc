@@ -89,8 +89,74 @@ constexpr std::string_view kRouteSrv = R"sql(
 ALTER TABLE routes ADD COLUMN srv INTEGER NOT NULL DEFAULT 0 CHECK (srv IN (0, 1));
 )sql";
 
-// Presence appends here: subscriptions, publications.
-constexpr std::array<std::string_view, 3> kMigrations = {kPoolSettings, kRegistrations, kRouteSrv};
+// Version 4: presence. The authorization rules are pool settings (they move
+// the change counter); pending watchers, publications (RFC 3903) and
+// subscriptions (RFC 6665) are user state. Everything keyed by a local user
+// (the owner, the presentity) goes with that user. Times are Unix seconds.
+constexpr std::string_view kPresence = R"sql(
+-- What an owner decided about a watcher: a watcher URI ('sip:alice@example.org')
+-- or a domain ('example.org', every watcher of it). One rule per pair.
+CREATE TABLE presence_rules (
+  owner_user   TEXT NOT NULL,
+  owner_domain TEXT NOT NULL,
+  watcher      TEXT NOT NULL,
+  decision     TEXT NOT NULL CHECK (decision IN ('allow', 'block', 'reject')),
+  PRIMARY KEY (owner_user, owner_domain, watcher),
+  FOREIGN KEY (owner_user, owner_domain) REFERENCES users (user_part, domain) ON DELETE CASCADE ON UPDATE CASCADE
+) WITHOUT ROWID;
+
+-- Watchers waiting for their owner's decision (presence.authorize = ask).
+CREATE TABLE pending_watchers (
+  owner_user   TEXT NOT NULL,
+  owner_domain TEXT NOT NULL,
+  watcher      TEXT NOT NULL,
+  since        INTEGER NOT NULL,
+  PRIMARY KEY (owner_user, owner_domain, watcher),
+  FOREIGN KEY (owner_user, owner_domain) REFERENCES users (user_part, domain) ON DELETE CASCADE ON UPDATE CASCADE
+) WITHOUT ROWID;
+
+-- One PUBLISH state of a presentity (a local user), by entity-tag. The body
+-- is a few KiB: a rowid table.
+CREATE TABLE publications (
+  user_part    TEXT NOT NULL,
+  domain       TEXT NOT NULL,
+  etag         TEXT NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  UNIQUE (user_part, domain, etag),
+  FOREIGN KEY (user_part, domain) REFERENCES users (user_part, domain) ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX publications_by_expiry ON publications (expires_at);
+
+-- Notifier-side subscription dialogs to a local user's presence (or its
+-- watcher information). id = call_id LF local_tag. route_set: the
+-- Record-Route values, each followed by LF, with '\' and LF escaped as '\\'
+-- and '\n'.
+CREATE TABLE subscriptions (
+  id            TEXT PRIMARY KEY,
+  user_part     TEXT NOT NULL,
+  domain        TEXT NOT NULL,
+  watcher       TEXT NOT NULL,
+  event         TEXT NOT NULL,
+  call_id       TEXT NOT NULL,
+  local_tag     TEXT NOT NULL,
+  remote_tag    TEXT NOT NULL,
+  remote_target TEXT NOT NULL,
+  route_set     TEXT NOT NULL,
+  local_cseq    INTEGER NOT NULL,
+  remote_cseq   INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('pending', 'active', 'terminated')),
+  accept        TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  FOREIGN KEY (user_part, domain) REFERENCES users (user_part, domain) ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX subscriptions_by_presentity ON subscriptions (user_part, domain);
+CREATE INDEX subscriptions_by_expiry ON subscriptions (expires_at);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kPoolSettings, kRegistrations, kRouteSrv, kPresence};
 
 }  // namespace
 

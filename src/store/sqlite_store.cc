@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/pool_plan.h"
+#include "store/presence_policy.h"
 
 namespace tandem::store {
 
@@ -39,6 +40,24 @@ struct SqliteStore::Statements {
   Statement upsert_binding;
   Statement delete_binding;
   Statement purge_bindings;
+  Statement select_rules;
+  Statement select_rules_of;
+  Statement select_rule;
+  Statement upsert_rule;
+  Statement delete_rule;
+  Statement select_pending;
+  Statement select_pending_of;
+  Statement upsert_pending;
+  Statement delete_pending;
+  Statement select_publications;
+  Statement select_publications_of;
+  Statement upsert_publication;
+  Statement delete_publication;
+  Statement purge_publications;
+  Statement select_subscriptions;
+  Statement upsert_subscription;
+  Statement delete_subscription;
+  Statement purge_subscriptions;
 };
 
 namespace {
@@ -94,7 +113,125 @@ constexpr auto statementSql() {
        "path = excluded.path, received = excluded.received, user_agent = excluded.user_agent"},
       {&S::delete_binding, "DELETE FROM bindings WHERE user_part = ? AND domain = ? AND contact = ?"},
       {&S::purge_bindings, "DELETE FROM bindings WHERE expires_at <= ?"},
+      {&S::select_rules, "SELECT owner_user, owner_domain, watcher, decision FROM presence_rules"},
+      {&S::select_rules_of,
+       "SELECT owner_user, owner_domain, watcher, decision FROM presence_rules WHERE owner_user = ? AND owner_domain = "
+       "?"},
+      {&S::select_rule,
+       "SELECT decision FROM presence_rules WHERE owner_user = ? AND owner_domain = ? AND watcher = ?"},
+      {&S::upsert_rule,
+       "INSERT INTO presence_rules (owner_user, owner_domain, watcher, decision) VALUES (?, ?, ?, ?) "
+       "ON CONFLICT (owner_user, owner_domain, watcher) DO UPDATE SET decision = excluded.decision"},
+      {&S::delete_rule, "DELETE FROM presence_rules WHERE owner_user = ? AND owner_domain = ? AND watcher = ?"},
+      {&S::select_pending, "SELECT owner_user, owner_domain, watcher, since FROM pending_watchers"},
+      {&S::select_pending_of,
+       "SELECT owner_user, owner_domain, watcher, since FROM pending_watchers WHERE owner_user = ? AND owner_domain = "
+       "?"},
+      {&S::upsert_pending,
+       "INSERT INTO pending_watchers (owner_user, owner_domain, watcher, since) VALUES (?, ?, ?, ?) "
+       "ON CONFLICT (owner_user, owner_domain, watcher) DO UPDATE SET since = excluded.since"},
+      {&S::delete_pending, "DELETE FROM pending_watchers WHERE owner_user = ? AND owner_domain = ? AND watcher = ?"},
+      {&S::select_publications,
+       "SELECT user_part, domain, etag, expires_at, content_type, body FROM publications WHERE expires_at > ? "
+       "ORDER BY domain, user_part, etag"},
+      {&S::select_publications_of,
+       "SELECT user_part, domain, etag, expires_at, content_type, body FROM publications "
+       "WHERE user_part = ? AND domain = ? AND expires_at > ? ORDER BY etag"},
+      {&S::upsert_publication,
+       "INSERT INTO publications (user_part, domain, etag, expires_at, content_type, body) VALUES (?, ?, ?, ?, ?, ?) "
+       "ON CONFLICT (user_part, domain, etag) DO UPDATE SET expires_at = excluded.expires_at, "
+       "content_type = excluded.content_type, body = excluded.body"},
+      {&S::delete_publication, "DELETE FROM publications WHERE user_part = ? AND domain = ? AND etag = ?"},
+      {&S::purge_publications, "DELETE FROM publications WHERE expires_at <= ?"},
+      {&S::select_subscriptions,
+       "SELECT id, user_part, domain, watcher, event, call_id, local_tag, remote_tag, remote_target, route_set, "
+       "local_cseq, remote_cseq, expires_at, state, accept, version FROM subscriptions WHERE expires_at > ? "
+       "ORDER BY id"},
+      {&S::upsert_subscription,
+       "INSERT INTO subscriptions (id, user_part, domain, watcher, event, call_id, local_tag, remote_tag, "
+       "remote_target, route_set, local_cseq, remote_cseq, expires_at, state, accept, version) "
+       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+       "user_part = excluded.user_part, domain = excluded.domain, watcher = excluded.watcher, "
+       "event = excluded.event, call_id = excluded.call_id, local_tag = excluded.local_tag, "
+       "remote_tag = excluded.remote_tag, remote_target = excluded.remote_target, route_set = excluded.route_set, "
+       "local_cseq = excluded.local_cseq, remote_cseq = excluded.remote_cseq, expires_at = excluded.expires_at, "
+       "state = excluded.state, accept = excluded.accept, version = excluded.version"},
+      {&S::delete_subscription, "DELETE FROM subscriptions WHERE id = ?"},
+      {&S::purge_subscriptions, "DELETE FROM subscriptions WHERE expires_at <= ?"},
   });
+}
+
+// A subscription's route set in one column: each value followed by LF; in a
+// value, a backslash is written as two and LF as backslash-n (header values
+// hold no LF, but the store keeps whatever it is given).
+std::string encodeRouteSet(const std::vector<std::string>& values) {
+  std::string out;
+  for (const std::string& value : values) {
+    for (const char c : value) {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::vector<std::string> decodeRouteSet(std::string_view text) {
+  std::vector<std::string> values;
+  std::string value;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      values.push_back(std::move(value));
+      value.clear();
+    } else if (c == '\\' && i + 1 < text.size()) {
+      ++i;
+      value += text[i] == 'n' ? '\n' : text[i];
+    } else {
+      value += c;
+    }
+  }
+  return values;
+}
+
+std::string userUri(const std::string& user, const std::string& domain) { return "sip:" + user + "@" + domain; }
+
+PresenceRule ruleFromRow(const Statement::Use& row) {
+  return PresenceRule{userUri(row.text(0), row.text(1)), row.text(2),
+                      config::watcherDecisionFromName(row.text(3)).value_or(WatcherDecision::BlockPolite)};
+}
+
+PendingWatcher pendingFromRow(const Statement::Use& row) {
+  return PendingWatcher{userUri(row.text(0), row.text(1)), row.text(2), row.integer(3)};
+}
+
+Publication publicationFromRow(const Statement::Use& row) {
+  return Publication{userUri(row.text(0), row.text(1)), row.text(2), row.integer(3), row.text(4), row.text(5)};
+}
+
+Subscription subscriptionFromRow(const Statement::Use& row) {
+  Subscription s;
+  s.id = row.text(0);
+  s.presentity = userUri(row.text(1), row.text(2));
+  s.watcher = row.text(3);
+  s.event = row.text(4);
+  s.call_id = row.text(5);
+  s.local_tag = row.text(6);
+  s.remote_tag = row.text(7);
+  s.remote_target = row.text(8);
+  s.route_set = decodeRouteSet(row.text(9));
+  s.local_cseq = static_cast<uint32_t>(row.integer(10));
+  s.remote_cseq = static_cast<uint32_t>(row.integer(11));
+  s.expires_at = row.integer(12);
+  s.state = row.text(13);
+  s.accept = row.text(14);
+  s.version = static_cast<uint32_t>(row.integer(15));
+  return s;
 }
 
 UserRecord userFromRow(const Statement::Use& row) {
@@ -377,15 +514,17 @@ StoreResult<PoolSnapshot> SqliteStore::readSnapshot() {
   StoreResult<std::vector<UserRecord>> users = readUsers();
   StoreResult<config::PresenceSettings> presence = readPresence();
   StoreResult<config::ThrottlingSettings> throttling = readThrottling();
-  if (!version || !domains || !routes || !hosts || !users || !presence || !throttling) {
+  StoreResult<std::vector<PresenceRule>> rules = readPresenceRules(std::nullopt);
+  if (!version || !domains || !routes || !hosts || !users || !presence || !throttling || !rules) {
     // Every reader fails the same way (the database is unusable): report one.
-    return fail(!version    ? version.error()
-                : !domains  ? domains.error()
-                : !routes   ? routes.error()
-                : !hosts    ? hosts.error()
-                : !users    ? users.error()
-                : !presence ? presence.error()
-                            : throttling.error());
+    return fail(!version      ? version.error()
+                : !domains    ? domains.error()
+                : !routes     ? routes.error()
+                : !hosts      ? hosts.error()
+                : !users      ? users.error()
+                : !presence   ? presence.error()
+                : !throttling ? throttling.error()
+                              : rules.error());
   }
   PoolSnapshot snapshot;
   snapshot.version = *version;
@@ -394,6 +533,7 @@ StoreResult<PoolSnapshot> SqliteStore::readSnapshot() {
   snapshot.settings.authorized_hosts = std::move(hosts.value());
   snapshot.settings.presence = *presence;
   snapshot.settings.throttling = *throttling;
+  snapshot.settings.presence_rules = std::move(rules.value());
   for (const UserRecord& user : *users) {
     snapshot.settings.users.push_back(
         config::UserEntry{user.uri, "", user.enabled ? std::nullopt : std::optional<bool>(false), 0});
@@ -571,7 +711,7 @@ StoreStatus SqliteStore::updateUser(const UserRecord& user) {
   return done ? done : fail(error(done.error()));
 }
 
-StoreStatus SqliteStore::writePresence(const config::PresenceSettings& presence) {
+StoreStatus SqliteStore::writePresenceSettings(const config::PresenceSettings& presence) {
   Statement::Use use = statements_->upsert_setting.use();
   use.bind(kAuthorizeKey).bind(config::presenceAuthorizeName(presence.authorize));
   StoreStatus done = use.run();
@@ -614,11 +754,17 @@ StoreStatus SqliteStore::execute(const PoolPlan& plan) {
   for (const config::AuthorizedHost& host : plan.add_hosts) {
     done = done ? insertHost(host) : done;
   }
+  for (const config::PresenceRule& rule : plan.remove_rules) {
+    done = done ? deletePresenceRule(rule) : done;
+  }
+  for (const config::PresenceRule& rule : plan.put_rules) {
+    done = done ? putPresenceRule(rule) : done;
+  }
   for (const std::string& domain : plan.remove_domains) {
     done = done ? deleteDomain(domain) : done;
   }
   if (plan.presence) {
-    done = done ? writePresence(*plan.presence) : done;
+    done = done ? writePresenceSettings(*plan.presence) : done;
   }
   if (plan.throttling) {
     done = done ? writeThrottling(*plan.throttling) : done;
@@ -917,6 +1063,327 @@ StoreResult<size_t> SqliteStore::purgeExpiredBindings(int64_t now) {
     return fail(error(done.error()));
   }
   return static_cast<size_t>(db_.changes());
+}
+
+// --- Presence -----------------------------------------------------------------
+
+namespace {
+
+// A URI the store keys by user (an owner, a presentity), or the problem.
+Result<config::UserAddress, std::string> userKey(std::string_view what, std::string_view uri) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(uri);
+  if (!address) {
+    return fail(std::string(what) + ": " + address.error());
+  }
+  return address;
+}
+
+// By owner, then watcher, as strings (presence_policy.h's rulesOf relies on it).
+template <class T>
+void sortByOwner(std::vector<T>& rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const T& a, const T& b) { return a.owner != b.owner ? a.owner < b.owner : a.watcher < b.watcher; });
+}
+
+}  // namespace
+
+StoreResult<std::vector<PresenceRule>> SqliteStore::readPresenceRules(const std::optional<config::UserAddress>& owner) {
+  Statement::Use use = owner ? statements_->select_rules_of.use() : statements_->select_rules.use();
+  if (owner) {
+    use.bind(owner->user).bind(owner->domain);
+  }
+  auto rules = readAll<PresenceRule>(std::move(use), ruleFromRow);
+  if (!rules) {
+    return fail(error(rules.error()));
+  }
+  sortByOwner(*rules);
+  return rules;
+}
+
+StoreResult<std::vector<PendingWatcher>> SqliteStore::readPendingWatchers(
+    const std::optional<config::UserAddress>& owner) {
+  Statement::Use use = owner ? statements_->select_pending_of.use() : statements_->select_pending.use();
+  if (owner) {
+    use.bind(owner->user).bind(owner->domain);
+  }
+  auto pending = readAll<PendingWatcher>(std::move(use), pendingFromRow);
+  if (!pending) {
+    return fail(error(pending.error()));
+  }
+  sortByOwner(*pending);
+  return pending;
+}
+
+StoreResult<std::vector<Publication>> SqliteStore::readPublications(int64_t now) {
+  Statement::Use use = statements_->select_publications.use();
+  use.bind(now);
+  auto publications = readAll<Publication>(std::move(use), publicationFromRow);
+  return publications ? std::move(publications) : fail(error(publications.error()));
+}
+
+StoreResult<std::vector<Subscription>> SqliteStore::readSubscriptions(int64_t now) {
+  Statement::Use use = statements_->select_subscriptions.use();
+  use.bind(now);
+  auto subscriptions = readAll<Subscription>(std::move(use), subscriptionFromRow);
+  return subscriptions ? std::move(subscriptions) : fail(error(subscriptions.error()));
+}
+
+StoreResult<std::vector<PresenceRule>> SqliteStore::listPresenceRules(std::string_view owner) {
+  if (owner.empty()) {
+    return readPresenceRules(std::nullopt);
+  }
+  Result<config::UserAddress, std::string> address = config::parseUserUri(owner);
+  if (!address) {
+    return fail(address.error());
+  }
+  return readPresenceRules(*address);
+}
+
+StoreResult<std::vector<PendingWatcher>> SqliteStore::listPendingWatchers(std::string_view owner) {
+  if (owner.empty()) {
+    return readPendingWatchers(std::nullopt);
+  }
+  Result<config::UserAddress, std::string> address = config::parseUserUri(owner);
+  if (!address) {
+    return fail(address.error());
+  }
+  return readPendingWatchers(*address);
+}
+
+StoreResult<std::vector<Publication>> SqliteStore::listPublications(std::string_view presentity, int64_t now) {
+  Result<config::UserAddress, std::string> address = config::parseUserUri(presentity);
+  if (!address) {
+    return fail(address.error());
+  }
+  Statement::Use use = statements_->select_publications_of.use();
+  use.bind(address->user).bind(address->domain).bind(now);
+  auto publications = readAll<Publication>(std::move(use), publicationFromRow);
+  return publications ? std::move(publications) : fail(error(publications.error()));
+}
+
+StoreResult<std::optional<WatcherDecision>> SqliteStore::readRuleDecision(const config::UserAddress& owner,
+                                                                          std::string_view watcher) {
+  Statement::Use use = statements_->select_rule.use();
+  use.bind(owner.user).bind(owner.domain).bind(watcher);
+  Result<bool, std::string> row = use.step();
+  if (!row) {
+    return fail(error(row.error()));
+  }
+  if (!*row) {
+    return std::optional<WatcherDecision>();
+  }
+  return std::optional<WatcherDecision>(
+      config::watcherDecisionFromName(use.text(0)).value_or(WatcherDecision::BlockPolite));
+}
+
+StoreStatus SqliteStore::putPresenceRule(const PresenceRule& rule) {
+  Result<config::UserAddress, std::string> owner = userKey("presence rule owner", rule.owner);
+  if (!owner) {
+    return fail(owner.error());
+  }
+  {
+    Statement::Use use = statements_->upsert_rule.use();
+    use.bind(owner->user).bind(owner->domain).bind(rule.watcher).bind(config::watcherDecisionName(rule.decision));
+    if (StoreStatus done = use.run(); !done) {
+      return fail(error("presence rule " + rule.toString() + " not written: " + done.error()));
+    }
+  }
+  StoreResult<std::vector<PendingWatcher>> pending = readPendingWatchers(*owner);
+  if (!pending) {
+    return fail(pending.error());
+  }
+  for (const PendingWatcher& waiting : *pending) {
+    if (!watcherMatches(rule.watcher, waiting.watcher)) {
+      continue;
+    }
+    Statement::Use use = statements_->delete_pending.use();
+    use.bind(owner->user).bind(owner->domain).bind(waiting.watcher);
+    if (StoreStatus done = use.run(); !done) {
+      return fail(error(done.error()));
+    }
+  }
+  return {};
+}
+
+StoreStatus SqliteStore::deletePresenceRule(const PresenceRule& rule) {
+  Result<config::UserAddress, std::string> owner = userKey("presence rule owner", rule.owner);
+  if (!owner) {
+    return fail(owner.error());
+  }
+  Statement::Use use = statements_->delete_rule.use();
+  use.bind(owner->user).bind(owner->domain).bind(rule.watcher);
+  StoreStatus done = use.run();
+  return done ? done : fail(error(done.error()));
+}
+
+StoreResult<ChangeSummary> SqliteStore::setPresenceRule(const PresenceRule& input) {
+  Result<PresenceRule, std::string> rule = config::checkPresenceRule(input);
+  if (!rule) {
+    return fail("presence rule " + rule.error());
+  }
+  const config::UserAddress owner = *config::parseUserUri(rule->owner);
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::optional<UserRecord>> user = readUser(owner.user, owner.domain);
+    if (!user) {
+      return fail(user.error());
+    }
+    if (!user->has_value()) {
+      return fail("no user " + owner.uri() + " (presence rules belong to users homed here)");
+    }
+    StoreResult<std::optional<WatcherDecision>> found = readRuleDecision(owner, rule->watcher);
+    if (!found) {
+      return fail(found.error());
+    }
+    const std::optional<WatcherDecision> old = *found;
+    if (old == rule->decision) {
+      return {};
+    }
+    summary.changes.push_back(old ? "presence rule changed: " + rule->toString() + " (was " +
+                                        std::string(config::watcherDecisionName(*old)) + ")"
+                                  : "presence rule added: " + rule->toString());
+    return putPresenceRule(*rule);
+  });
+}
+
+StoreResult<ChangeSummary> SqliteStore::removePresenceRule(std::string_view owner_text, std::string_view watcher) {
+  Result<PresenceRule, std::string> key =
+      config::checkPresenceRule(PresenceRule{std::string(owner_text), std::string(watcher), WatcherDecision::Allow});
+  if (!key) {
+    return fail("presence rule " + key.error());
+  }
+  const config::UserAddress owner = *config::parseUserUri(key->owner);
+  return write([&](ChangeSummary& summary) -> StoreStatus {
+    StoreResult<std::optional<WatcherDecision>> found = readRuleDecision(owner, key->watcher);
+    if (!found) {
+      return fail(found.error());
+    }
+    if (!found->has_value()) {
+      return fail("no presence rule of " + key->owner + " for " + key->watcher);
+    }
+    PresenceRule removed = *key;
+    removed.decision = **found;
+    summary.changes.push_back("presence rule removed: " + removed.toString());
+    return deletePresenceRule(removed);
+  });
+}
+
+StoreResult<PresenceLoad> SqliteStore::loadPresence(int64_t now) {
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Read);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  StoreResult<std::vector<Publication>> publications = readPublications(now);
+  StoreResult<std::vector<Subscription>> subscriptions = readSubscriptions(now);
+  StoreResult<std::vector<PendingWatcher>> pending = readPendingWatchers(std::nullopt);
+  if (!publications || !subscriptions || !pending) {
+    return fail(!publications ? publications.error() : !subscriptions ? subscriptions.error() : pending.error());
+  }
+  if (Status<std::string> done = transaction->commit(); !done) {
+    return fail(error(done.error()));
+  }
+  return PresenceLoad{std::move(publications.value()), std::move(subscriptions.value()), std::move(pending.value())};
+}
+
+StoreStatus SqliteStore::writePresenceChange(const PresenceChange& change) {
+  using Kind = PresenceChange::Kind;
+  const bool publication = change.kind == Kind::PutPublication || change.kind == Kind::DeletePublication;
+  const bool subscription = change.kind == Kind::PutSubscription || change.kind == Kind::DeleteSubscription;
+  if (change.kind == Kind::DeleteSubscription) {
+    Statement::Use use = statements_->delete_subscription.use();
+    use.bind(change.subscription.id);
+    StoreStatus done = use.run();
+    return done ? done : fail(error("subscription not deleted: " + done.error()));
+  }
+  const std::string& uri = publication    ? change.publication.presentity
+                           : subscription ? change.subscription.presentity
+                                          : change.pending.owner;
+  const std::string what = publication    ? "publication of " + uri
+                           : subscription ? "subscription to " + uri
+                                          : "pending watcher of " + uri;
+  Result<config::UserAddress, std::string> user = userKey(what, uri);
+  if (!user) {
+    return fail(user.error());
+  }
+  StoreStatus done;
+  switch (change.kind) {
+    case Kind::PutPublication: {
+      const Publication& p = change.publication;
+      Statement::Use use = statements_->upsert_publication.use();
+      use.bind(user->user).bind(user->domain).bind(p.etag).bind(p.expires_at).bind(p.content_type).bind(p.body);
+      done = use.run();
+      break;
+    }
+    case Kind::DeletePublication: {
+      Statement::Use use = statements_->delete_publication.use();
+      use.bind(user->user).bind(user->domain).bind(change.publication.etag);
+      done = use.run();
+      break;
+    }
+    case Kind::PutSubscription: {
+      const Subscription& s = change.subscription;
+      Statement::Use use = statements_->upsert_subscription.use();
+      use.bind(s.id).bind(user->user).bind(user->domain).bind(s.watcher).bind(s.event).bind(s.call_id);
+      use.bind(s.local_tag).bind(s.remote_tag).bind(s.remote_target).bind(encodeRouteSet(s.route_set));
+      use.bind(int64_t{s.local_cseq}).bind(int64_t{s.remote_cseq}).bind(s.expires_at).bind(s.state).bind(s.accept);
+      use.bind(int64_t{s.version});
+      done = use.run();
+      break;
+    }
+    case Kind::PutPending: {
+      Statement::Use use = statements_->upsert_pending.use();
+      use.bind(user->user).bind(user->domain).bind(change.pending.watcher).bind(change.pending.since);
+      done = use.run();
+      break;
+    }
+    case Kind::DeletePending: {
+      Statement::Use use = statements_->delete_pending.use();
+      use.bind(user->user).bind(user->domain).bind(change.pending.watcher);
+      done = use.run();
+      break;
+    }
+    case Kind::DeleteSubscription:
+      break;  // above
+  }
+  return done ? done : fail(error(what + " not written: " + done.error()));
+}
+
+StoreStatus SqliteStore::writePresence(const std::vector<PresenceChange>& changes) {
+  if (changes.empty()) {
+    return {};
+  }
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Write);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  for (const PresenceChange& change : changes) {
+    if (StoreStatus done = writePresenceChange(change); !done) {
+      return done;  // the transaction rolls back: nothing of the batch is written
+    }
+  }
+  if (Status<std::string> committed = transaction->commit(); !committed) {
+    return fail(error(committed.error()));
+  }
+  return {};
+}
+
+StoreResult<size_t> SqliteStore::purgeExpiredPresence(int64_t now) {
+  Result<Transaction, std::string> transaction = Transaction::begin(db_, Transaction::Kind::Write);
+  if (!transaction) {
+    return fail(error(transaction.error()));
+  }
+  size_t purged = 0;
+  for (Statement* purge : {&statements_->purge_publications, &statements_->purge_subscriptions}) {
+    Statement::Use use = purge->use();
+    use.bind(now);
+    if (Status<std::string> done = use.run(); !done) {
+      return fail(error(done.error()));
+    }
+    purged += static_cast<size_t>(db_.changes());
+  }
+  if (Status<std::string> committed = transaction->commit(); !committed) {
+    return fail(error(committed.error()));
+  }
+  return purged;
 }
 
 }  // namespace tandem::store

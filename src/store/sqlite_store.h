@@ -64,6 +64,15 @@ class SqliteStore final : public Store {
   StoreStatus writeBindings(const std::vector<BindingChange>& changes) override;
   StoreResult<size_t> purgeExpiredBindings(int64_t now) override;
 
+  StoreResult<std::vector<PresenceRule>> listPresenceRules(std::string_view owner) override;
+  StoreResult<ChangeSummary> setPresenceRule(const PresenceRule& rule) override;
+  StoreResult<ChangeSummary> removePresenceRule(std::string_view owner, std::string_view watcher) override;
+  StoreResult<std::vector<PendingWatcher>> listPendingWatchers(std::string_view owner) override;
+  StoreResult<std::vector<Publication>> listPublications(std::string_view presentity, int64_t now) override;
+  StoreResult<PresenceLoad> loadPresence(int64_t now) override;
+  StoreStatus writePresence(const std::vector<PresenceChange>& changes) override;
+  StoreResult<size_t> purgeExpiredPresence(int64_t now) override;
+
   // The schema version of the open database.
   int schemaVersion() const { return schema_version_; }
 
@@ -88,6 +97,14 @@ class SqliteStore final : public Store {
   StoreResult<std::vector<UserRecord>> readUsers();
   StoreResult<std::optional<UserRecord>> readUser(std::string_view user, std::string_view domain);
   StoreResult<config::PresenceSettings> readPresence();
+  // Every owner's rules when `owner` is nullopt; sorted by owner, watcher.
+  StoreResult<std::vector<PresenceRule>> readPresenceRules(const std::optional<config::UserAddress>& owner);
+  StoreResult<std::vector<PendingWatcher>> readPendingWatchers(const std::optional<config::UserAddress>& owner);
+  StoreResult<std::vector<Publication>> readPublications(int64_t now);
+  StoreResult<std::vector<Subscription>> readSubscriptions(int64_t now);
+  // The owner's decision about exactly `watcher`; nullopt without a rule.
+  StoreResult<std::optional<WatcherDecision>> readRuleDecision(const config::UserAddress& owner,
+                                                               std::string_view watcher);
   StoreResult<config::ThrottlingSettings> readThrottling();
   StoreResult<PoolSnapshot> readSnapshot();
   StoreResult<bool> domainExists(std::string_view domain);
@@ -102,7 +119,12 @@ class SqliteStore final : public Store {
   StoreStatus deleteHost(const std::string& host);
   StoreStatus insertUser(const UserRecord& user);
   StoreStatus updateUser(const UserRecord& user);
-  StoreStatus writePresence(const config::PresenceSettings& presence);
+  StoreStatus writePresenceSettings(const config::PresenceSettings& presence);
+  // Inserts or replaces a canonical rule, and deletes the owner's pending
+  // watchers it covers (the decision is made).
+  StoreStatus putPresenceRule(const PresenceRule& rule);
+  StoreStatus deletePresenceRule(const PresenceRule& rule);
+  StoreStatus writePresenceChange(const PresenceChange& change);
   StoreStatus writeThrottling(const config::ThrottlingSettings& throttling);
   StoreStatus execute(const PoolPlan& plan);
 

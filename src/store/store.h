@@ -1,9 +1,9 @@
 #pragma once
 
-// The store: everything Tandem keeps. Today the pool settings (domains,
-// static routes, authorized hosts, users with their digest hashes, presence
-// policy) and a change counter; from issue 4 on also the user state
-// (registrations, subscriptions, publications).
+// The store: everything Tandem keeps. The pool settings (domains, static
+// routes, authorized hosts, users with their digest hashes, presence policy
+// and rules) with a change counter, and the user state (registrations;
+// presence publications, subscriptions and pending watchers).
 //
 // Contracts shared by every implementation:
 // - Every operation is a value: nothing throws into the caller.
@@ -27,6 +27,7 @@
 #include "config/pool.h"
 #include "config/server_config.h"
 #include "store/pool_snapshot.h"
+#include "store/presence.h"
 #include "store/registration.h"
 
 namespace tandem::store {
@@ -58,12 +59,15 @@ class Store {
   // second: it reads the database only after another connection committed.
   virtual StoreResult<uint64_t> changeCounter() = 0;
 
-  // Makes the pool's domains, routes, authorized hosts and presence policy
-  // those of `settings` (routes in its order), and adds or updates the users
-  // it lists: a password given replaces the stored hashes when it differs,
-  // `enabled` given is applied. Users the settings do not list are kept. A new
-  // user needs a password. A domain that still has users cannot be dropped.
-  // One transaction; applying the same settings again reports no change.
+  // Makes the pool's domains, routes, authorized hosts, presence policy and
+  // presence rules those of `settings` (routes in its order), and adds or
+  // updates the users it lists: a password given replaces the stored hashes
+  // when it differs, `enabled` given is applied. Users the settings do not
+  // list are kept. A new user needs a password. A domain that still has users
+  // cannot be dropped. A rule's owner must be a user (stored or listed).
+  // Pending watchers a new or changed rule covers stop pending (as
+  // setPresenceRule). One transaction; applying the same settings again
+  // reports no change.
   virtual StoreResult<ChangeSummary> applyPool(const config::PoolSettings& settings) = 0;
 
   // --- Domains ------------------------------------------------------------
@@ -100,10 +104,25 @@ class Store {
   virtual StoreResult<std::optional<UserRecord>> getUser(std::string_view uri) = 0;
   virtual StoreResult<std::optional<UserRecord>> findUser(std::string_view user, std::string_view domain) = 0;
 
+  // --- Presence rules (pool settings: they move the change counter) --------
+
+  // Sorted by owner, then watcher (as strings: store/presence_policy.h's
+  // rulesOf relies on it). `owner` empty: every owner's; otherwise a user URI
+  // (sip:user@domain), refused when malformed.
+  virtual StoreResult<std::vector<PresenceRule>> listPresenceRules(std::string_view owner) = 0;
+  // Sets the owner's rule for the watcher, replacing the one there was. The
+  // owner must be a user homed here; the watcher is a sip URI or a domain
+  // (config::checkPresenceRule). The watchers pending for that owner that the
+  // rule covers stop pending: the decision is made. No change when the same
+  // rule is there.
+  virtual StoreResult<ChangeSummary> setPresenceRule(const PresenceRule& rule) = 0;
+  // Refused when there is no such rule.
+  virtual StoreResult<ChangeSummary> removePresenceRule(std::string_view owner, std::string_view watcher) = 0;
+
   // --- User state ---------------------------------------------------------
   // Writes acknowledged to a client must be durable when the call returns
   // (SQLite: committed with synchronous = FULL). They do not move the pool's
-  // change counter. Presence subscriptions and publications join here.
+  // change counter.
 
   // Every binding that has not expired at `now` (Unix seconds), for a
   // registrar starting up. Sorted by domain, user, contact.
@@ -114,6 +133,24 @@ class Store {
   virtual StoreStatus writeBindings(const std::vector<BindingChange>& changes) = 0;
   // Deletes the bindings expired at `now`; returns how many.
   virtual StoreResult<size_t> purgeExpiredBindings(int64_t now) = 0;
+
+  // Watchers waiting for a decision, sorted by owner, then watcher. `owner`
+  // empty: every owner's; otherwise a user URI, refused when malformed.
+  virtual StoreResult<std::vector<PendingWatcher>> listPendingWatchers(std::string_view owner) = 0;
+  // The publications of one presentity (a user URI) that have not expired at
+  // `now`, by etag.
+  virtual StoreResult<std::vector<Publication>> listPublications(std::string_view presentity, int64_t now) = 0;
+  // Everything a presence agent starting up needs: the publications and
+  // subscriptions that have not expired at `now`, and every pending watcher.
+  // One consistent read.
+  virtual StoreResult<PresenceLoad> loadPresence(int64_t now) = 0;
+  // Applies the changes in order, in one transaction (a group commit of
+  // several PUBLISH / SUBSCRIBE): all or none. A change naming a presentity
+  // or owner that is not a user homed here is refused (the whole write fails).
+  virtual StoreStatus writePresence(const std::vector<PresenceChange>& changes) = 0;
+  // Deletes the publications and subscriptions expired at `now`; returns how
+  // many. Pending watchers wait for their owner and do not expire.
+  virtual StoreResult<size_t> purgeExpiredPresence(int64_t now) = 0;
 };
 
 // Whether open() may create a missing database. tandemctl creates it;

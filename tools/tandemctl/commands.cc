@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <string_view>
 #include <vector>
 
@@ -217,6 +218,124 @@ int userShow(store::Store& store, const Arguments& args) {
   std::printf("uri:      %s\nuser:     %s\ndomain:   %s (digest realm)\nenabled:  %s\npassword: %s\n",
               record.uri.c_str(), record.user.c_str(), record.domain.c_str(), yesNo(record.enabled).c_str(),
               record.ha1_md5.empty() ? "not set" : "set (MD5 and SHA-256 digest hashes)");
+  return kExitOk;
+}
+
+namespace {
+
+// Unix seconds as UTC, "2024-05-01T10:00:00Z".
+std::string utc(int64_t unix_seconds) {
+  const auto time = static_cast<std::time_t>(unix_seconds);
+  std::tm parts{};
+  char text[32];
+  if (::gmtime_r(&time, &parts) == nullptr || std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts) == 0) {
+    return std::to_string(unix_seconds);
+  }
+  return text;
+}
+
+int64_t unixNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string_view authorizeMeaning(config::PresenceAuthorize authorize) {
+  switch (authorize) {
+    case config::PresenceAuthorize::Ask:
+      return "watchers without a rule wait for the owner's decision";
+    case config::PresenceAuthorize::SameDomain:
+      return "watchers without a rule are allowed from the pool's domains, others wait for the owner's decision";
+    case config::PresenceAuthorize::All:
+      return "watchers without a rule are allowed";
+  }
+  return "";
+}
+
+// The table under a heading, indented.
+void printSection(const char* heading, std::vector<Row> rows) {
+  std::printf("%s\n", heading);
+  for (Row& row : rows) {
+    row.front().insert(0, "  ");
+  }
+  printTable(rows);
+}
+
+// The owner must be a user homed here; otherwise the refusal.
+std::optional<int> refuseUnlessUser(store::Store& store, const std::string& uri) {
+  store::StoreResult<std::optional<store::UserRecord>> user = store.getUser(uri);
+  if (!user) {
+    return refuse(user.error());
+  }
+  if (!user->has_value()) {
+    return refuse("no user " + uri);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int presenceAllow(store::Store& store, const Arguments& args) {
+  return printSummary(store.setPresenceRule({args.owner, args.watcher, store::WatcherDecision::Allow}));
+}
+
+int presenceBlock(store::Store& store, const Arguments& args) {
+  const store::WatcherDecision decision =
+      args.reject ? store::WatcherDecision::BlockReject : store::WatcherDecision::BlockPolite;
+  return printSummary(store.setPresenceRule({args.owner, args.watcher, decision}));
+}
+
+int presenceRemove(store::Store& store, const Arguments& args) {
+  return printSummary(store.removePresenceRule(args.owner, args.watcher));
+}
+
+int presencePending(store::Store& store, const Arguments& args) {
+  if (!args.owner.empty()) {
+    if (std::optional<int> refused = refuseUnlessUser(store, args.owner)) {
+      return *refused;
+    }
+  }
+  store::StoreResult<std::vector<store::PendingWatcher>> pending = store.listPendingWatchers(args.owner);
+  if (!pending) {
+    return refuse(pending.error());
+  }
+  std::vector<Row> rows = {{"OWNER", "WATCHER", "SINCE"}};
+  for (const store::PendingWatcher& waiting : *pending) {
+    rows.push_back({waiting.owner, waiting.watcher, utc(waiting.since)});
+  }
+  printTable(rows);
+  return kExitOk;
+}
+
+int presenceShow(store::Store& store, const Arguments& args) {
+  if (std::optional<int> refused = refuseUnlessUser(store, args.owner)) {
+    return *refused;
+  }
+  const int64_t now = unixNow();
+  store::StoreResult<store::PoolSnapshot> pool = store.loadPool();
+  store::StoreResult<std::vector<store::PresenceRule>> rules = store.listPresenceRules(args.owner);
+  store::StoreResult<std::vector<store::PendingWatcher>> pending = store.listPendingWatchers(args.owner);
+  store::StoreResult<std::vector<store::Publication>> publications = store.listPublications(args.owner, now);
+  if (!pool || !rules || !pending || !publications) {
+    return refuse(!pool ? pool.error() : !rules ? rules.error() : !pending ? pending.error() : publications.error());
+  }
+  const config::PresenceAuthorize authorize = pool->settings.presence.authorize;
+  std::printf("owner:      %s\n", config::parseUserUri(args.owner)->uri().c_str());
+  std::printf("authorize:  %s (%s)\n", std::string(config::presenceAuthorizeName(authorize)).c_str(),
+              std::string(authorizeMeaning(authorize)).c_str());
+  std::vector<Row> rule_rows = {{"WATCHER", "DECISION"}};
+  for (const store::PresenceRule& rule : *rules) {
+    rule_rows.push_back({rule.watcher, std::string(config::watcherDecisionName(rule.decision))});
+  }
+  printSection("rules:", std::move(rule_rows));
+  std::vector<Row> pending_rows = {{"WATCHER", "SINCE"}};
+  for (const store::PendingWatcher& waiting : *pending) {
+    pending_rows.push_back({waiting.watcher, utc(waiting.since)});
+  }
+  printSection("pending watchers:", std::move(pending_rows));
+  std::vector<Row> publication_rows = {{"ETAG", "EXPIRES", "EXPIRES-IN", "CONTENT-TYPE", "BYTES"}};
+  for (const store::Publication& publication : *publications) {
+    publication_rows.push_back({publication.etag, utc(publication.expires_at),
+                                std::to_string(publication.expires_at - now) + "s", publication.content_type,
+                                std::to_string(publication.body.size())});
+  }
+  printSection("publications:", std::move(publication_rows));
   return kExitOk;
 }
 

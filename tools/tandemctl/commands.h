@@ -1,7 +1,7 @@
 #pragma once
 
 // The tandemctl commands that work on the store (pool, domain, route, host,
-// user). Each prints its result on stdout, or one line "tandemctl: <reason>"
+// user, presence). Each prints its result on stdout, or one line "tandemctl: <reason>"
 // on stderr, and returns the exit status: 0 done, 1 refused input or store
 // error. Usage errors (exit 2) are CLI11's, before any command runs.
 
@@ -33,6 +33,9 @@ struct Arguments {
   bool outbound_only = false;
   bool throttle_as_server = false;
   bool treat_as_authenticated = false;
+  std::string owner;    // presence
+  std::string watcher;  // presence: a sip URI or a domain
+  bool reject = false;  // presence block --reject
   std::string tandemd;  // service start / restart
   std::string log;
   const config::ServerConfig* server = nullptr;  // the loaded server file (set before a command runs)
@@ -66,6 +69,14 @@ int userList(store::Store& store, const Arguments& args);
 int userShow(store::Store& store, const Arguments& args);
 int userEnable(store::Store& store, const Arguments& args);
 int userDisable(store::Store& store, const Arguments& args);
+
+// presence: the owner's rules (pool settings), watchers pending a decision,
+// and the publications the store holds.
+int presenceAllow(store::Store& store, const Arguments& args);
+int presenceBlock(store::Store& store, const Arguments& args);
+int presenceRemove(store::Store& store, const Arguments& args);
+int presencePending(store::Store& store, const Arguments& args);
+int presenceShow(store::Store& store, const Arguments& args);
 
 // `where URI`: the routing rule's decision (store/routing_rule.h) for a
 // Request-URI, explained on one line; nothing is sent. Exit 0 for any

@@ -1,5 +1,5 @@
-// tandemctl: manages a Tandem pool (domains, users, routes, authorized hosts)
-// in the store, the service, and certificates. The command tree is the
+// tandemctl: manages a Tandem pool (domains, users, routes, authorized hosts,
+// presence rules) in the store, the service, and certificates. The command tree is the
 // contract of docs/brief; the pool commands work on the store whether or not
 // tandemd runs; the service commands talk to tandemd's admin API
 // (service.h). Commands whose part does not exist yet say so (exit 2, one
@@ -55,6 +55,13 @@ const CLI::Validator kDomain(
     },
     "DOMAIN");
 
+const CLI::Validator kWatcher(
+    [](std::string& text) {
+      auto watcher = tandem::config::checkWatcher(text);
+      return watcher ? std::string() : watcher.error();
+    },
+    "sip:USER@DOMAIN|DOMAIN");
+
 const CLI::Validator kUserUri(
     [](std::string& text) {
       auto address = tandem::config::parseUserUri(text);
@@ -84,6 +91,7 @@ class Tree {
     declareUser();
     declareRoute();
     declareHost();
+    declarePresence();
     declareService();
     leaf(root_, "where", "explain the routing decision for a Request-URI (nothing is sent)", commands::where, "where")
         ->add_option("uri", args_.uri, "e.g. sip:bob@example.com")
@@ -199,6 +207,36 @@ class Tree {
         ->required()
         ->check(kHost);
     leaf(*host, "list", "list authorized hosts", commands::hostList, "host list");
+  }
+
+  CLI::App* ownerAndWatcher(CLI::App* app) {
+    app->add_option("owner", args_.owner, "the user whose presence is watched, sip:user@domain")
+        ->required()
+        ->check(kUserUri);
+    app->add_option("watcher", args_.watcher, "the watcher: sip:user@domain, or a domain for all its users")
+        ->required()
+        ->check(kWatcher);
+    return app;
+  }
+
+  void declarePresence() {
+    CLI::App* presence = group("presence", "who may watch whose presence (rules), and the presence state");
+    ownerAndWatcher(leaf(*presence, "allow", "let a watcher (or a domain) see the owner's presence",
+                         commands::presenceAllow, "presence allow"));
+    ownerAndWatcher(leaf(*presence, "block", "block a watcher (or a domain): it sees the owner offline",
+                         commands::presenceBlock, "presence block"))
+        ->add_flag("--reject", args_.reject, "refuse its subscriptions instead (it learns it is blocked)");
+    ownerAndWatcher(leaf(*presence, "remove", "drop the owner's rule for a watcher (or a domain)",
+                         commands::presenceRemove, "presence remove"));
+    leaf(*presence, "pending", "list watchers waiting for their owner's decision", commands::presencePending,
+         "presence pending")
+        ->add_option("owner", args_.owner, "only this owner's, sip:user@domain")
+        ->check(kUserUri);
+    leaf(*presence, "show", "an owner's rules, pending watchers and publications", commands::presenceShow,
+         "presence show")
+        ->add_option("owner", args_.owner, "sip:user@domain")
+        ->required()
+        ->check(kUserUri);
   }
 
   void declareService() {

@@ -120,9 +120,9 @@ TEST(PoolFileTest, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_EQ(errorOf("domains = [\"example.com\"]\n[[routes]]\ndomain = \"example.com\"\nnext_hop = \"10.0.0.5\"\n"
                     "transport = \"sctp\"\n"),
             "pool.toml:5: routes[1].transport: expected tcp, tls or udp, got 'sctp'");
-  EXPECT_EQ(
-      errorOf("domains = [\"example.com\"]\ncolour = 1\n"),
-      "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence, throttling)");
+  EXPECT_EQ(errorOf("domains = [\"example.com\"]\ncolour = 1\n"),
+            "pool.toml:2: colour: unknown key (known here: domains, routes, authorized_hosts, users, presence_rules, "
+            "presence, throttling)");
   EXPECT_EQ(errorOf("[[routes]]\ndomain = \"example.com\"\nnext_hop = \"10.0.0.5\"\nnexthop = \"x\"\n"),
             "pool.toml:4: routes[1].nexthop: unknown key (known here: user, domain, next_hop, transport, port, "
             "phone_uri, replace_host)");
@@ -255,6 +255,9 @@ TEST(PoolFileTest, FormatThenParseGivesTheSameSettings) {
   pool.authorized_hosts.push_back(AuthorizedHost{"gw.example.net", true, false, false, 0});
   pool.users.push_back(UserEntry{"sip:alice@example.com", "", std::nullopt, 0});
   pool.users.push_back(UserEntry{"sip:bob@example.org", "", false, 0});
+  pool.presence_rules.push_back(PresenceRule{"sip:bob@example.org", "sip:alice@example.com", WatcherDecision::Allow});
+  pool.presence_rules.push_back(PresenceRule{"sip:bob@example.org", "other.net", WatcherDecision::BlockPolite});
+  pool.presence_rules.push_back(PresenceRule{"sip:alice@example.com", "sip:x@y.org", WatcherDecision::BlockReject});
   pool.presence.authorize = PresenceAuthorize::All;
   pool.throttling.client_rate = 20;
   pool.throttling.server_transactions = 500;
@@ -333,6 +336,101 @@ TEST(PoolFileTest, CheckPoolSettingsMakesValuesCanonical) {
   checked = checkPoolSettings(pool);
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(checked.error(), "users[1]: uri: example.org is not one of the pool's domains");
+}
+
+TEST(PoolFileTest, ReadsPresenceRules) {
+  Result<PoolSettings, std::string> result = parse(R"(domains = ["example.com"]
+[[presence_rules]]
+owner = "SIP:Bob@EXAMPLE.com"
+watcher = "sip:Alice@Example.ORG"
+decision = "allow"
+[[presence_rules]]
+owner = "sip:Bob@example.com"
+watcher = "Example.NET"
+decision = "block"
+[[presence_rules]]
+owner = "sip:carol@example.com"
+watcher = "sip:Alice@example.org"
+decision = "reject"
+)");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result->presence_rules,
+            (std::vector<PresenceRule>{
+                {"sip:Bob@example.com", "sip:Alice@example.org", WatcherDecision::Allow},
+                {"sip:Bob@example.com", "example.net", WatcherDecision::BlockPolite},
+                {"sip:carol@example.com", "sip:Alice@example.org", WatcherDecision::BlockReject},
+            }));
+  EXPECT_EQ(result->presence_rules[1].toString(), "sip:Bob@example.com block example.net");
+}
+
+TEST(PoolFileTest, RefusesBadPresenceRules) {
+  const std::string head = "domains = [\"example.com\"]\n[[presence_rules]]\n";
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.org\"\nwatcher = \"example.net\"\ndecision = \"allow\"\n"),
+            "pool.toml:3: presence_rules[1].owner: example.org is not one of the pool's domains (domains = "
+            "[example.com])");
+  EXPECT_EQ(errorOf(head + "owner = \"bob@example.com\"\nwatcher = \"example.net\"\ndecision = \"allow\"\n"),
+            "pool.toml:3: presence_rules[1].owner: 'bob@example.com' is not a user's SIP URI (sip:user@domain)");
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"alice@example.net\"\ndecision = \"allow\"\n"),
+            "pool.toml:4: presence_rules[1].watcher: 'alice@example.net' is not a user's SIP URI (sip:user@domain), "
+            "nor a domain");
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"10.0.0.5\"\ndecision = \"allow\"\n"),
+            "pool.toml:4: presence_rules[1].watcher: a domain is a host name, not an IP address: '10.0.0.5', nor a "
+            "user's SIP URI (sip:user@domain)");
+  EXPECT_EQ(
+      errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"sip:bob@EXAMPLE.com\"\ndecision = \"block\"\n"),
+      "pool.toml:4: presence_rules[1].watcher: sip:bob@example.com is the owner (a user always sees their own "
+      "presence)");
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"example.net\"\ndecision = \"deny\"\n"),
+            "pool.toml:5: presence_rules[1].decision: expected allow, block or reject, got 'deny'");
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"example.net\"\n"),
+            "pool.toml:2: presence_rules[1].decision: required");
+  EXPECT_EQ(
+      errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"example.net\"\ndecision = \"allow\"\nwho = 1\n"),
+      "pool.toml:6: presence_rules[1].who: unknown key (known here: owner, watcher, decision)");
+  EXPECT_EQ(errorOf(head + "owner = \"sip:bob@example.com\"\nwatcher = \"example.net\"\ndecision = \"allow\"\n" +
+                    "[[presence_rules]]\nowner = \"sip:bob@example.com\"\nwatcher = \"Example.net\"\n" +
+                    "decision = \"block\"\n"),
+            "pool.toml:6: presence_rules[2]: two rules for the same owner and watcher (sip:bob@example.com, "
+            "example.net): also presence_rules[1] at line 2");
+  EXPECT_EQ(errorOf("presence_rules = 1\n"),
+            "pool.toml:1: presence_rules: must be an array of tables ([[presence_rules]])");
+}
+
+TEST(PoolFileTest, CheckPoolSettingsChecksPresenceRules) {
+  PoolSettings pool;
+  pool.domains = {"example.com"};
+  pool.presence_rules.push_back(PresenceRule{"sip:bob@EXAMPLE.com", "Example.ORG", WatcherDecision::Allow});
+  Result<PoolSettings, std::string> checked = checkPoolSettings(pool);
+  ASSERT_TRUE(checked.ok()) << checked.error();
+  EXPECT_EQ(checked->presence_rules[0], (PresenceRule{"sip:bob@example.com", "example.org", WatcherDecision::Allow}));
+
+  pool.presence_rules.push_back(PresenceRule{"sip:bob@example.com", "example.org", WatcherDecision::BlockReject});
+  checked = checkPoolSettings(pool);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error(),
+            "presence_rules[2]: two rules for the same owner and watcher (sip:bob@example.com, example.org): also "
+            "presence_rules[1]");
+  pool.presence_rules.pop_back();
+  pool.presence_rules[0].owner = "sip:bob@example.net";
+  checked = checkPoolSettings(pool);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error(), "presence_rules[1]: owner: example.net is not one of the pool's domains");
+  pool.presence_rules[0].owner = "bob";
+  EXPECT_EQ(checkPoolSettings(pool).error(),
+            "presence_rules[1]: owner: 'bob' is not a user's SIP URI (sip:user@domain)");
+}
+
+TEST(PoolFileTest, WatchersAndDecisionNames) {
+  EXPECT_EQ(*checkWatcher("SIP:Alice@Example.ORG"), "sip:Alice@example.org");
+  EXPECT_EQ(*checkWatcher("Example.ORG"), "example.org");
+  EXPECT_FALSE(checkWatcher("sips:alice@example.org").ok());
+  EXPECT_FALSE(checkWatcher("").ok());
+  for (const WatcherDecision decision :
+       {WatcherDecision::Allow, WatcherDecision::BlockPolite, WatcherDecision::BlockReject}) {
+    EXPECT_EQ(watcherDecisionFromName(watcherDecisionName(decision)), decision);
+  }
+  EXPECT_EQ(watcherDecisionName(WatcherDecision::BlockPolite), "block");
+  EXPECT_EQ(watcherDecisionFromName("Allow"), std::nullopt);
 }
 
 TEST(PoolFileTest, RouteAndHostText) {
