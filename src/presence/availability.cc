@@ -26,7 +26,7 @@ constexpr std::array<std::pair<Availability, std::string_view>, 9> kNames = {{
     {Availability::Offline, "offline"},
 }};
 
-// Activity names (RFC 4480 §3.2 elements, and the words seen after "other:"
+// Activity names (RFC 4480 elements, and the words seen after "other:"
 // or in draft-RPID <activity> text) that say something a watcher is shown.
 // Keys are lower case with spaces and underscores read as hyphens.
 constexpr std::array<std::pair<std::string_view, Availability>, 30> kActivities = {{

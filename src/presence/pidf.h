@@ -83,7 +83,7 @@ int availabilityRank(Availability a);
 // table above); nullopt for 0–2999 and negative values (no information).
 std::optional<Availability> availabilityFromMicrosoft(int value);
 
-// One <tuple> (RFC 3863 §4.1.2): a service of the presentity.
+// One <tuple> (RFC 3863): a service of the presentity.
 struct Tuple {
   std::string id;
   bool open = false;               // <status><basic>
@@ -139,7 +139,7 @@ Result<PresenceState, std::string> parsePidf(std::string_view body, size_t max_s
 // The normalization table above.
 Availability normalize(const PresenceState& state);
 
-// Composition (RFC 4479 §3.4-style; docs/presence.md): several publications
+// Composition (in the manner of RFC 4479; docs/presence.md): several publications
 // (devices) of one presentity become one document.
 //   - tuples: all of them, the most available open tuple first: ordered by
 //     the availability rank of their publication (a closed tuple ranks as

@@ -36,7 +36,7 @@ constexpr int kMaxMicrosoftDepth = 8;
 constexpr size_t kMaxMicrosoftVisits = 4096;
 constexpr size_t kMaxPersons = 16;
 
-// The RFC 4480 §3.2 activity elements: draft-RPID <activity> text naming one
+// The RFC 4480 activity elements: draft-RPID <activity> text naming one
 // of them is stored as that name, any other text as "other:<text>".
 constexpr std::string_view kRpidActivities[] = {
     "appointment",  "away",        "breakfast",         "busy",     "dinner",
@@ -148,7 +148,7 @@ void addActivityText(std::vector<std::string>& activities, std::string_view text
   addUnique(activities, "other:" + std::string(text), kMaxActivities);
 }
 
-// The children of an <activities> element (RFC 4480 §3.2): one empty
+// The children of an <activities> element (RFC 4480): one empty
 // element per activity, <other>text</other>, <note>s (skipped); draft-RPID
 // <activity>text</activity>; an element of a foreign namespace (a vendor's
 // activity) as "other:<local name>".
@@ -315,7 +315,7 @@ void readPerson(const pugi::xml_node& node, const Scope& scope, PresenceState& s
   }
 }
 
-// A <dm:device>: only its user-input counts (RFC 4480 §3.8).
+// A <dm:device>: only its user-input counts (RFC 4480).
 void readDevice(const pugi::xml_node& node, const Scope& scope, PresenceState& state) {
   std::vector<std::string> ignored;
   for (const pugi::xml_node& child : node.children()) {

@@ -24,7 +24,7 @@ struct WatcherEntry {
 // A stable id for a watcher+event: 16 hex digits of a 64-bit FNV-1a hash.
 std::string watcherEntryId(std::string_view watcher, std::string_view event);
 
-// A full or partial (RFC 3858 §4.2) watcherinfo document for `resource`
+// A full or partial (RFC 3858) watcherinfo document for `resource`
 // (the presentity), package "presence", with `version`: one <watcher> per
 // entry (escaped; duration-subscribed written when not 0). Entries whose
 // status or event is not one of RFC 3858's values, or without a watcher

@@ -20,7 +20,7 @@ std::string errorOf(std::string_view body) {
   return result.ok() ? std::string() : result.error();
 }
 
-// RFC 3863 §3.4.1-style minimal document, with the impp: prefix the RFC's
+// RFC 3863's minimal example document, with the impp: prefix the RFC's
 // first example uses.
 constexpr std::string_view kRfc3863Minimal = R"(<?xml version="1.0" encoding="UTF-8"?>
 <impp:presence xmlns:impp="urn:ietf:params:xml:ns:pidf"
@@ -63,7 +63,7 @@ constexpr std::string_view kRfc3863Extended = R"(<?xml version="1.0" encoding="U
 </presence>
 )";
 
-// The example of RFC 4480 §4 (RPID with the RFC 4479 data model): service
+// The example of RFC 4480 (RPID with the RFC 4479 data model): service
 // tuples, a device that is idle, a person who is away with a note inside
 // <activities>, mood, place, privacy, sphere, CIPID, a person note and a
 // person timestamp.
