@@ -18,8 +18,10 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 9> kRootKeys = {"server", "connections", "tls",  "limits", "log",
-                                                       "timers", "registrar",   "auth", "dns"};
+constexpr std::array<std::string_view, 10> kRootKeys = {"server", "connections", "tls",  "limits", "log",
+                                                        "timers", "registrar",   "auth", "dns",    "presence"};
+constexpr std::array<std::string_view, 6> kPresenceKeys = {"min_expires",     "max_expires",       "default_expires",
+                                                           "notify_interval", "max_subscriptions", "max_watchers"};
 constexpr std::array<std::string_view, 4> kRegistrarKeys = {"min_expires", "max_expires", "default_expires",
                                                             "max_contacts"};
 constexpr std::array<std::string_view, 4> kAuthKeys = {"algorithms", "nonce_lifetime", "failure_limit",
@@ -159,6 +161,7 @@ class Reader {
     readLog(table(root, "log"));
     readTimers(table(root, "timers"));
     readRegistrar(table(root, "registrar"));
+    readPresence(table(root, "presence"));
     readAuth(table(root, "auth"));
     readDns(table(root, "dns"));
     checkConnections();
@@ -428,6 +431,29 @@ class Reader {
     if (out.max_expires < out.min_expires) {
       error(lineOfKey(registrar, "max_expires"), "registrar.max_expires",
             "must not be shorter than registrar.min_expires");
+    }
+  }
+
+  void readPresence(const toml::table* presence) {
+    if (presence == nullptr) {
+      return;
+    }
+    checkKeys(*presence, "presence", kPresenceKeys);
+    Presence& out = result_.config.presence;
+    out.min_expires = static_cast<uint32_t>(bounded(presence, "presence", "min_expires", out.min_expires, 1, 86400));
+    out.max_expires =
+        static_cast<uint32_t>(bounded(presence, "presence", "max_expires", out.max_expires, 60, 31536000));
+    out.default_expires =
+        static_cast<uint32_t>(bounded(presence, "presence", "default_expires", out.default_expires, 1, 31536000));
+    out.notify_interval = std::chrono::milliseconds(
+        bounded(presence, "presence", "notify_interval", out.notify_interval.count(), 0, 3600000));
+    out.max_subscriptions = static_cast<size_t>(
+        bounded(presence, "presence", "max_subscriptions", static_cast<int64_t>(out.max_subscriptions), 1, 100000000));
+    out.max_watchers = static_cast<size_t>(
+        bounded(presence, "presence", "max_watchers", static_cast<int64_t>(out.max_watchers), 1, 10000000));
+    if (out.max_expires < out.min_expires) {
+      error(lineOfKey(presence, "max_expires"), "presence.max_expires",
+            "must not be shorter than presence.min_expires");
     }
   }
 

@@ -268,7 +268,9 @@ void Proxy::respondLocally(ServerId id, const sip::Message& request, const Local
     spdlog::info("{} {}: {} {}{}", request.methodName(), request.requestUri(), response.status, reason,
                  response.warning.empty() ? "" : " (" + response.warning + ")");
   }
-  (void)table_.respond(id, sip::buildResponse(request, response.status, reason, localTag(), extra));
+  (void)table_.respond(id, sip::buildResponse(request, response.status, reason,
+                                              response.to_tag.empty() ? localTag() : response.to_tag, extra,
+                                              response.body));
 }
 
 bool Proxy::admit(ServerId id, const sip::Message& request, const Destination& source) {
@@ -425,7 +427,37 @@ std::pair<Proxy::ResponseContext*, Proxy::Branch*> Proxy::branchOf(ClientId id) 
 
 void Proxy::relayUpstream(ServerId id, const sip::Message& response) { (void)table_.respond(id, popOurVia(response)); }
 
+bool Proxy::sendLocalRequest(std::string_view bytes, const Destination& to, LocalRequestDone done) {
+  auto client = table_.startClient(bytes, to);
+  if (!client.ok()) {
+    return false;
+  }
+  local_requests_.emplace(key(client->id), LocalRequest{to, std::move(done)});
+  return true;
+}
+
+std::string Proxy::newBranch() { return makeBranch(settings_.worker, ++sequence_, 0); }
+
+bool Proxy::finishLocalRequest(ClientId id, int status, const sip::Message* response) {
+  const auto it = local_requests_.find(key(id.id));
+  if (it == local_requests_.end()) {
+    return false;
+  }
+  LocalRequestDone done = std::move(it->second.done);
+  local_requests_.erase(it);
+  if (done) {
+    done(status, response);
+  }
+  return true;
+}
+
 void Proxy::onResponse(ClientId id, const sip::Message& response) {
+  if (local_requests_.contains(key(id.id))) {
+    if (response.statusCode() >= 200) {
+      finishLocalRequest(id, response.statusCode(), &response);
+    }
+    return;
+  }
   auto [response_context, branch] = branchOf(id);
   if (response_context == nullptr || branch == nullptr) {
     forwardStrayResponse(response);  // e.g. a 2xx retransmission after the server transaction ended
@@ -532,6 +564,9 @@ void Proxy::sendCancel(Branch& branch) {
 }
 
 void Proxy::onTimeout(ClientId id) {
+  if (finishLocalRequest(id, 408, nullptr)) {
+    return;
+  }
   auto [response_context, branch] = branchOf(id);
   if (response_context == nullptr || branch == nullptr || branch->final_status != 0) {
     return;
@@ -542,6 +577,9 @@ void Proxy::onTimeout(ClientId id) {
 }
 
 void Proxy::onTransportError(ClientId id, transaction::SendError) {
+  if (finishLocalRequest(id, 503, nullptr)) {
+    return;
+  }
   auto [response_context, branch] = branchOf(id);
   if (response_context == nullptr || branch == nullptr || branch->final_status != 0) {
     return;
@@ -561,6 +599,12 @@ void Proxy::onDestinationFailed(const Destination& destination) {
       }
     }
   }
+  for (const auto& [client_key, request] : local_requests_) {
+    if (request.destination.endpoint == destination.endpoint && request.destination.transport == destination.transport) {
+      affected.push_back(ClientId{transaction::TransactionId{static_cast<uint32_t>(client_key & 0xffffffff),
+                                                             static_cast<uint32_t>(client_key >> 32)}});
+    }
+  }
   for (ClientId id : affected) {
     onTransportError(id, transaction::SendError::ConnectionClosed);
     (void)table_.terminate(id);
@@ -573,6 +617,7 @@ void Proxy::onTransportError(ServerId id, transaction::SendError) {
 }
 
 void Proxy::onTerminated(ClientId id) {
+  finishLocalRequest(id, 408, nullptr);  // ended without a final response
   auto [response_context, branch] = branchOf(id);
   if (branch != nullptr) {
     branch->live = false;

@@ -67,6 +67,7 @@ class Proxy final : public transaction::TransactionUser, private Resumer {
   // Nothing to tick for: no transaction timer and no INVITE branch under
   // Timer C.
   bool idle() const { return table_.idle() && invite_contexts_ == 0 && suspended_.empty(); }
+  size_t localRequests() const { return local_requests_.size(); }
   // An asynchronous send failure the transport reports later (a TCP connect
   // that failed): every branch still waiting on that destination ends as 503.
   void onDestinationFailed(const Destination& destination);
@@ -75,6 +76,7 @@ class Proxy final : public transaction::TransactionUser, private Resumer {
   const RoutingSnapshotPtr& routing() const { return routing_; }
   // Host names (lookup.h); nullptr: requests naming one are answered 503.
   void setLookup(HostLookup* lookup) { lookup_ = lookup; }
+  HostLookup* lookup() const { return lookup_; }
   // Runs a task on this proxy's loop (asio::post in tandemd); callable from
   // any thread. Needed for Next::Suspend: without it nothing is suspended.
   using Post = std::function<void(std::function<void()>)>;
@@ -91,6 +93,18 @@ class Proxy final : public transaction::TransactionUser, private Resumer {
   enum Slot : size_t { kSanity, kHostAuthorization, kAuthentication, kRouting, kLocalService, kSlots };
   void setPhase(Slot slot, Phase* phase) { phases_[slot] = phase; }
   LocalServicePhase& builtinLocalService() { return local_service_; }
+
+  // Requests this server originates itself (the presence agent's NOTIFYs):
+  // `bytes` is the whole request, its top Via carrying a branch from
+  // newBranch() (so the responses find this loop). One client transaction;
+  // `done` runs once on this loop with the final status — the response's,
+  // or 408 (timeout) / 503 (transport failure) with `response` null.
+  // Provisional responses are not reported. False: not sent (done not kept).
+  using LocalRequestDone = std::function<void(int status, const sip::Message* response)>;
+  bool sendLocalRequest(std::string_view bytes, const Destination& to, LocalRequestDone done);
+  std::string newBranch();
+  const LocalIdentity& identity() const { return identity_; }
+  transaction::TimePoint now() const { return now_; }
 
   // The answer to a request a phase deferred (Next::Defer), on this loop.
   // Ignored when the server transaction is gone.
@@ -188,6 +202,13 @@ class Proxy final : public transaction::TransactionUser, private Resumer {
     transaction::TimePoint since{};
   };
   std::unordered_map<uint64_t, Suspended> suspended_;
+  struct LocalRequest {
+    Destination destination;
+    LocalRequestDone done;
+  };
+  std::unordered_map<uint64_t, LocalRequest> local_requests_;  // by client transaction
+  // The local request `id` ended with `status`: its callback runs (once).
+  bool finishLocalRequest(transaction::ClientId id, int status, const sip::Message* response);
   HostLookup* lookup_ = nullptr;
   Post post_;
 

@@ -164,6 +164,11 @@ Next LocalService::run(RequestContext& context) {
   if (context.request.method() == sip::Method::Register) {
     return registerBinding(context);
   }
+  if (events_ != nullptr) {
+    if (const Next next = events_->run(context); next != Next::Continue) {
+      return next;
+    }
+  }
   if (context.local_user != nullptr) {
     return deliver(context);
   }

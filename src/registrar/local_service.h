@@ -36,6 +36,9 @@ class LocalService final : public proxy::Phase {
 
   std::string_view name() const override { return "local service"; }
   proxy::Next run(proxy::RequestContext& context) override;
+  // The event services (presence) get PUBLISH and SUBSCRIBE first; a
+  // phase that outlives this one, or nullptr.
+  void setEventService(proxy::Phase* events) { events_ = events; }
 
  private:
   proxy::Next registerBinding(proxy::RequestContext& context);
@@ -46,6 +49,7 @@ class LocalService final : public proxy::Phase {
   const LocationTable& table_;
   Post post_;
   LocalServiceSettings settings_;
+  proxy::Phase* events_ = nullptr;
 };
 
 // The REGISTER's contacts, expiry and ordering fields (§10.3 steps 5-6), or

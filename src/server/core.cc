@@ -106,6 +106,14 @@ void Core::enableUserServices(auth::Authenticator& authenticator, registrar::Reg
   proxy_.setPhase(proxy::Proxy::kLocalService, &*local_service_);
 }
 
+void Core::enablePresence(presence::PresenceAgent& agent, std::function<void(std::function<void()>)> post_to_agent) {
+  events_.emplace(
+      proxy_, [this](std::function<void()> fn) { post(std::move(fn)); }, std::move(post_to_agent), agent);
+  if (local_service_) {
+    local_service_->setEventService(&*events_);
+  }
+}
+
 void Core::post(std::function<void()> fn) {
   asio::post(worker_.io(), [this, fn = std::move(fn)]() {
     fn();

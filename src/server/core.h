@@ -25,6 +25,7 @@
 #include "proxy/authentication.h"
 #include "proxy/host_authorization.h"
 #include "proxy/proxy.h"
+#include "presence/agent/event_service.h"
 #include "registrar/local_service.h"
 #include "server/request_handler.h"
 #include "transport/inbound.h"
@@ -52,6 +53,13 @@ class Core final : public transport::MessageHandler {
                           const registrar::LocationTable& table, registrar::LocalServiceSettings settings);
   // New routing settings (on the worker's thread).
   void setRouting(proxy::RoutingSnapshotPtr snapshot) { proxy_.setRouting(std::move(snapshot)); }
+  // The presence agent (it lives on one loop; `post_to_agent` runs there):
+  // PUBLISH and SUBSCRIBE for local users go to it. After enableUserServices.
+  void enablePresence(presence::PresenceAgent& agent, std::function<void(std::function<void()>)> post_to_agent);
+  proxy::Proxy& proxy() { return proxy_; }
+  asio::io_context& io() { return worker_.io(); }
+  // Runs `fn` on this loop (from any thread), then keeps the timers going.
+  void post(std::function<void()> fn);
   // Host-name resolution for the proxy (outlives the core's loop run).
   void setLookup(proxy::HostLookup* lookup) { proxy_.setLookup(lookup); }
   // A response another worker received for one of our transactions.
@@ -80,8 +88,6 @@ class Core final : public transport::MessageHandler {
   };
 
   void armTick();
-  // Runs `fn` on this loop (from any thread), then keeps the timers going.
-  void post(std::function<void()> fn);
   static transaction::TimePoint now() { return transaction::Clock::now(); }
 
   transport::Worker& worker_;
@@ -93,6 +99,7 @@ class Core final : public transport::MessageHandler {
   std::optional<proxy::HostAuthorizationPhase> host_authorization_;
   std::optional<proxy::AuthenticationPhase> authentication_;
   std::optional<registrar::LocalService> local_service_;
+  std::optional<presence::EventService> events_;
   // Made in start(): when opening the listeners fails, the workers' loops are
   // gone before the cores, and a timer must not outlive its loop.
   std::optional<asio::steady_timer> tick_;

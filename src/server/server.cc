@@ -150,6 +150,13 @@ Server::~Server() {
   // No wake-up may post to a loop from here on (callbacks not yet called are
   // dropped by the resolver's destructor).
   resolver_.reset();
+  if (presence_) {
+    presence_->stop();  // its timer belongs to worker 0's loop
+  }
+  if (presence_writer_) {
+    presence_writer_->stop();  // its last completions post to the stopped loop
+  }
+  presence_.reset();
   // Its last completions post to the stopped loops, which still exist.
   if (registrar_) {
     registrar_->stop();
@@ -218,6 +225,9 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
                                           local_service);
   }
   server->reloadPool(true);
+  if (auto started = server->startPresence(); !started.ok()) {
+    return fail(started.error());
+  }
   const auto& bound = server->workers_->bound();
   for (size_t i = 0; i < bound.size(); ++i) {
     spdlog::info("connection {}: listening on {} {}", i + 1, transport::transportName(bound[i].spec.transport),
@@ -237,6 +247,45 @@ Result<std::unique_ptr<Server>, std::string> Server::create(const config::Server
   return server;
 }
 
+Status<std::string> Server::startPresence() {
+  auto store = store::open(config_.store, store::Missing::Refuse);
+  if (!store) {
+    return fail("store: " + store.error());
+  }
+  auto load = store_->loadPresence(registrar::Registrar::unixNow());
+  if (!load) {
+    return fail("store: presence state not loaded: " + load.error());
+  }
+  auto writer = presence::PresenceWriter::start(std::move(*store));
+  if (!writer) {
+    return fail("store: " + writer.error());
+  }
+  presence_writer_ = std::move(*writer);
+  Core* home = cores_.front().get();
+  presence::AgentSettings settings;
+  settings.min_expires = config_.presence.min_expires;
+  settings.max_expires = config_.presence.max_expires;
+  settings.default_expires = config_.presence.default_expires;
+  settings.publish_default_expires = config_.presence.default_expires;
+  settings.notify_interval = config_.presence.notify_interval;
+  settings.max_subscriptions = config_.presence.max_subscriptions;
+  settings.max_watchers_per_presentity = config_.presence.max_watchers;
+  presence_ = std::make_unique<presence::PresenceAgent>(home->io(), home->proxy(), *presence_writer_, settings);
+  for (const auto& core : cores_) {
+    core->enablePresence(*presence_, [home](std::function<void()> fn) { home->post(std::move(fn)); });
+  }
+  // Once the loop runs (after the pool, which reloadPool posts first): the
+  // stored dialogs are resumed.
+  presence::PresenceAgent* agent = presence_.get();
+  if (routing_) {
+    home->post([agent, pool = routing_->pool]() { agent->setPool(pool); });
+  }
+  spdlog::info("presence: {} publication(s), {} subscription(s), {} pending watcher(s) in the store",
+               load->publications.size(), load->subscriptions.size(), load->pending.size());
+  home->post([agent, load = std::move(*load)]() mutable { agent->restore(std::move(load)); });
+  return {};
+}
+
 void Server::reloadPool(bool force) {
   auto counter = store_->changeCounter();
   if (!counter) {
@@ -253,6 +302,7 @@ void Server::reloadPool(bool force) {
   }
   pool_version_ = *counter;
   const proxy::RoutingSnapshotPtr routing = routingFrom(*pool);
+  routing_ = routing;
   if (gate_) {
     gate_->setRouting(routing);
   }
@@ -263,6 +313,10 @@ void Server::reloadPool(bool force) {
     } else {
       core->setRouting(routing);
     }
+  }
+  if (presence_ && workers_) {
+    presence::PresenceAgent* agent = presence_.get();
+    workers_->post(0, [agent, pool = routing->pool]() { agent->setPool(pool); });
   }
   spdlog::info("pool settings loaded (version {}): {} domain(s), {} route(s), {} user(s)", pool_version_,
                pool->settings.domains.size(), routing->routes.size(), pool->users.size());

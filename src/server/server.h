@@ -33,6 +33,8 @@
 #include "common/result.h"
 #include "config/server_config.h"
 #include "dns/resolver.h"
+#include "presence/agent/agent.h"
+#include "presence/agent/writer.h"
 #include "proxy/lookup.h"
 #include "proxy/routing.h"
 #include "registrar/location.h"
@@ -67,6 +69,7 @@ class Server {
   void onSignal(int signal);
   void watchPool();
   void reloadPool(bool force);
+  Status<std::string> startPresence();
   void beginStop();
   void drainThenStop(std::chrono::steady_clock::time_point deadline);
   // The admin API (admin_wiring.cc): started once the listeners are up, when
@@ -87,6 +90,7 @@ class Server {
   std::unique_ptr<registrar::Registrar> registrar_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   uint64_t pool_version_ = 0;
+  proxy::RoutingSnapshotPtr routing_;  // the pool as last loaded
   uint64_t pool_polls_ = 0;
   // Host names (RFC 3263) for every loop's proxy, and who may connect.
   // The gate outlives the workers (closing connections release it); the
@@ -94,6 +98,10 @@ class Server {
   std::unique_ptr<dns::Resolver> resolver_;
   std::unique_ptr<proxy::HostLookup> lookup_;
   std::unique_ptr<ConnectionGate> gate_;
+  // Presence (presence/agent.h): its store thread, and the agent on worker
+  // 0's loop. Stopped after the loops, before the cores.
+  std::unique_ptr<presence::PresenceWriter> presence_writer_;
+  std::unique_ptr<presence::PresenceAgent> presence_;
   std::vector<std::unique_ptr<Core>> cores_;  // one per worker; outlive the workers
   std::unique_ptr<transport::Workers> workers_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

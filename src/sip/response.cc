@@ -109,7 +109,8 @@ bool hasTag(std::string_view to_value) {
 // The response from the header fields of a request: every Via, the first
 // From, To, Call-ID and CSeq. Other fields are skipped.
 std::string writeResponse(std::span<const HeaderField> fields, int status, std::string_view reason,
-                          std::string_view to_tag, std::span<const HeaderPair> extra_headers) {
+                          std::string_view to_tag, std::span<const HeaderPair> extra_headers,
+                          std::string_view body = {}) {
   std::string out;
   out.reserve(512);
   out.append("SIP/2.0 ").append(std::to_string(status)).append(" ").append(reason).append("\r\n");
@@ -131,7 +132,8 @@ std::string writeResponse(std::span<const HeaderField> fields, int status, std::
     appendHeader(out, name, value);
   }
   out.append("Server: Tandem/").append(kVersion).append("\r\n");
-  out.append("Content-Length: 0\r\n\r\n");
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  out.append(body);
   return out;
 }
 
@@ -201,8 +203,8 @@ std::string_view defaultReason(int status) {
 }
 
 std::string buildResponse(const Message& request, int status, std::string_view reason, std::string_view to_tag,
-                          std::span<const HeaderPair> extra_headers) {
-  return writeResponse(request.headers(), status, reason, to_tag, extra_headers);
+                          std::span<const HeaderPair> extra_headers, std::string_view body) {
+  return writeResponse(request.headers(), status, reason, to_tag, extra_headers, body);
 }
 
 std::string buildResponseFromRaw(std::string_view bytes, int status, std::string_view reason, std::string_view to_tag,

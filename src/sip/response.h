@@ -24,9 +24,10 @@ std::string_view defaultReason(int status);
 // A response to `request` (§8.2.6.2): every Via in order, From, To (with
 // ";tag=<to_tag>" added when the To has none, the status is above 100 and
 // `to_tag` is not empty), Call-ID, CSeq, then `extra_headers`, then
-// "Server: Tandem/<version>" and "Content-Length: 0".
+// "Server: Tandem/<version>", Content-Length and `body` (its Content-Type
+// among `extra_headers`).
 std::string buildResponse(const Message& request, int status, std::string_view reason, std::string_view to_tag,
-                          std::span<const HeaderPair> extra_headers = {});
+                          std::span<const HeaderPair> extra_headers = {}, std::string_view body = {});
 
 // The same from bytes that did not parse (a malformed request, or the header
 // section of a stream message whose framing was lost): the Via, From, To,
