@@ -74,12 +74,12 @@ struct Registrar {
 
 // The presence agent (RFC 3856, RFC 6665, RFC 3903).
 struct Presence {
-  uint32_t min_expires = 60;      // SUBSCRIBE / PUBLISH shorter (not 0): 423
-  uint32_t max_expires = 86400;   // longer are shortened (IM&P's 7446 s passes as asked)
-  uint32_t default_expires = 3600;  // SUBSCRIBE / PUBLISH without Expires (RFC 3856 §6.4)
+  uint32_t min_expires = 60;                        // SUBSCRIBE / PUBLISH shorter (not 0): 423
+  uint32_t max_expires = 86400;                     // longer are shortened (IM&P's 7446 s passes as asked)
+  uint32_t default_expires = 3600;                  // SUBSCRIBE / PUBLISH without Expires (RFC 3856 §6.4)
   std::chrono::milliseconds notify_interval{5000};  // at most one NOTIFY per subscription this often (RFC 3856 §6.10)
-  size_t max_subscriptions = 1000000;  // dialogs held at once; over: 503
-  size_t max_watchers = 10000;         // subscriptions to one presentity; over: 503
+  size_t max_subscriptions = 1000000;               // dialogs held at once; over: 503
+  size_t max_watchers = 10000;                      // subscriptions to one presentity; over: 503
 };
 
 // Digest authentication (RFC 7616, RFC 8760).

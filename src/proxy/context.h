@@ -55,8 +55,8 @@ struct LocalResponse {
   std::string reason;                                        // empty: the default reason phrase
   std::string warning;                                       // text of a "Warning: 399 <fqdn>" header; empty: none
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (e.g. Unsupported)
-  std::string to_tag;   // the To tag; empty: a fresh one (a dialog-creating 2xx names its dialog's)
-  std::string body;     // with a Content-Type in `headers`
+  std::string to_tag;  // the To tag; empty: a fresh one (a dialog-creating 2xx names its dialog's)
+  std::string body;    // with a Content-Type in `headers`
 };
 
 // One branch of the forwarded request (§16.5, §16.6).

@@ -268,9 +268,9 @@ void Proxy::respondLocally(ServerId id, const sip::Message& request, const Local
     spdlog::info("{} {}: {} {}{}", request.methodName(), request.requestUri(), response.status, reason,
                  response.warning.empty() ? "" : " (" + response.warning + ")");
   }
-  (void)table_.respond(id, sip::buildResponse(request, response.status, reason,
-                                              response.to_tag.empty() ? localTag() : response.to_tag, extra,
-                                              response.body));
+  (void)table_.respond(
+      id, sip::buildResponse(request, response.status, reason, response.to_tag.empty() ? localTag() : response.to_tag,
+                             extra, response.body));
 }
 
 bool Proxy::admit(ServerId id, const sip::Message& request, const Destination& source) {
@@ -600,7 +600,8 @@ void Proxy::onDestinationFailed(const Destination& destination) {
     }
   }
   for (const auto& [client_key, request] : local_requests_) {
-    if (request.destination.endpoint == destination.endpoint && request.destination.transport == destination.transport) {
+    if (request.destination.endpoint == destination.endpoint &&
+        request.destination.transport == destination.transport) {
       affected.push_back(ClientId{transaction::TransactionId{static_cast<uint32_t>(client_key & 0xffffffff),
                                                              static_cast<uint32_t>(client_key >> 32)}});
     }

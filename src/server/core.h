@@ -22,10 +22,10 @@
 #include <string>
 
 #include "auth/authenticator.h"
+#include "presence/agent/event_service.h"
 #include "proxy/authentication.h"
 #include "proxy/host_authorization.h"
 #include "proxy/proxy.h"
-#include "presence/agent/event_service.h"
 #include "registrar/local_service.h"
 #include "server/request_handler.h"
 #include "transport/inbound.h"

@@ -112,8 +112,8 @@ class RawAgent {
     const std::string branch = "z9hG4bK-pres" + std::to_string(++sequence_);
     const std::string id = call_id.empty() ? "pres-" + std::to_string(sequence_) + "@" + local_ : call_id;
     std::string request = method + " " + uri + " SIP/2.0\r\nVia: SIP/2.0/UDP " + local_ + ":" +
-                          std::to_string(udp_.localPort()) + ";branch=" + branch +
-                          "\r\nMax-Forwards: 70\r\nFrom: <" + from + ">;tag=" + from_tag + "\r\nTo: <" + to + ">" +
+                          std::to_string(udp_.localPort()) + ";branch=" + branch + "\r\nMax-Forwards: 70\r\nFrom: <" +
+                          from + ">;tag=" + from_tag + "\r\nTo: <" + to + ">" +
                           (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: " + id +
                           "\r\nCSeq: " + std::to_string(cseq == 0 ? ++cseq_ : cseq) + " " + method + "\r\n";
     for (const std::string& line : extra) {
@@ -222,7 +222,8 @@ class PresenceTest : public ::testing::Test {
                                  "\"\nstore = \"sqlite:tandem.db\"\nadmin = \"\"\nworkers = 2\n\n"
                                  "[[connections]]\naddress = \"" +
                                  address + "\"\ntransport = \"udp\"\nport = " + p +
-                                 "\n\n[[connections]]\naddress = \"" + address + "\"\ntransport = \"tcp\"\nport = " + p +
+                                 "\n\n[[connections]]\naddress = \"" + address +
+                                 "\"\ntransport = \"tcp\"\nport = " + p +
                                  "\n\n[auth]\nalgorithms = [\"MD5\", \"SHA-256\"]\n\n"
                                  "[presence]\nmin_expires = 1\nnotify_interval = 300\n");
     std::string users;
@@ -307,17 +308,37 @@ TEST_F(PresenceTest, PublishSubscribeNotifyWithSippClients) {
   start();
   clients_.write("bob.csv", "SEQUENTIAL\nbob;bob-secret\n");
   clients_.write("alice.csv", "SEQUENTIAL\nalice;alice-secret\n");
-  const std::string publisher = scenario(
-      "presence_publish_uac.xml", {{"[pidf_a]", pidf("sip:bob@example.com", true, "meeting", "In a meeting")},
-                                   {"[pidf_b]", pidf("sip:bob@example.com", true, "busy", "Busy")},
-                                   {"[pause]", "3000"},
-                                   {"[expires_b]", "2"}});
-  auto bob = std::make_unique<Process>(
-      std::vector<std::string>{"sipp", "-sf", publisher, "-inf", "bob.csv", "-au", "bob", "-ap", "bob-secret",
-                               "-auth_uri", "bob@example.com", "-i", kUac, "-p", std::to_string(freePort(kUac)), "-t",
-                               "u1", "-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err",
-                               kServer + ":" + std::to_string(port_)},
-      clients_.path(), clients_.path() / "bob.out", clients_.path() / "bob.err");
+  const std::string publisher =
+      scenario("presence_publish_uac.xml", {{"[pidf_a]", pidf("sip:bob@example.com", true, "meeting", "In a meeting")},
+                                            {"[pidf_b]", pidf("sip:bob@example.com", true, "busy", "Busy")},
+                                            {"[pause]", "3000"},
+                                            {"[expires_b]", "2"}});
+  auto bob = std::make_unique<Process>(std::vector<std::string>{"sipp",
+                                                                "-sf",
+                                                                publisher,
+                                                                "-inf",
+                                                                "bob.csv",
+                                                                "-au",
+                                                                "bob",
+                                                                "-ap",
+                                                                "bob-secret",
+                                                                "-auth_uri",
+                                                                "bob@example.com",
+                                                                "-i",
+                                                                kUac,
+                                                                "-p",
+                                                                std::to_string(freePort(kUac)),
+                                                                "-t",
+                                                                "u1",
+                                                                "-m",
+                                                                "1",
+                                                                "-timeout",
+                                                                "30s",
+                                                                "-timeout_error",
+                                                                "-nostdin",
+                                                                "-trace_err",
+                                                                kServer + ":" + std::to_string(port_)},
+                                       clients_.path(), clients_.path() / "bob.out", clients_.path() / "bob.err");
   ASSERT_TRUE(bob->started());
   std::this_thread::sleep_for(milliseconds(1200));  // bob's first PUBLISH is in
 
@@ -325,29 +346,48 @@ TEST_F(PresenceTest, PublishSubscribeNotifyWithSippClients) {
     std::string text;
     for (size_t i = 0; i < regexps.size(); ++i) {
       const std::string variable = prefix + std::to_string(i);
-      text += "<ereg regexp=\"" + regexps[i] + "\" search_in=\"msg\" check_it=\"true\" assign_to=\"" + variable +
-              "\"/>\n";
+      text +=
+          "<ereg regexp=\"" + regexps[i] + "\" search_in=\"msg\" check_it=\"true\" assign_to=\"" + variable + "\"/>\n";
       refs += (refs.empty() ? "" : ",") + variable;
     }
     return text;
   };
   std::string refs;
-  const std::string first = checks("a", {"Subscription-State: active", "<basic>open</basic>", "meeting",
-                                         "Content-Type: application/pidf\\+xml"},
-                                   refs);
+  const std::string first = checks(
+      "a", {"Subscription-State: active", "<basic>open</basic>", "meeting", "Content-Type: application/pidf\\+xml"},
+      refs);
   const std::string second = checks("b", {"<basic>open</basic>", "busy"}, refs);
   const std::string third = checks("c", {"<basic>closed</basic>"}, refs);
-  const std::string watcher = scenario("presence_watcher_uac.xml", {{"[presentity]", "bob"},
-                                                                    {"[checks1]", first},
-                                                                    {"[checks2]", second},
-                                                                    {"[checks3]", third},
-                                                                    {"[refs]", refs}});
+  const std::string watcher = scenario(
+      "presence_watcher_uac.xml",
+      {{"[presentity]", "bob"}, {"[checks1]", first}, {"[checks2]", second}, {"[checks3]", third}, {"[refs]", refs}});
   std::string output;
-  const int status =
-      run({"sipp", "-sf", watcher, "-inf", "alice.csv", "-au", "alice", "-ap", "alice-secret", "-auth_uri",
-           "bob@example.com", "-i", kWatcherUa, "-p", std::to_string(freePort(kWatcherUa)), "-t", "u1", "-m", "1",
-           "-timeout", "40s", "-timeout_error", "-nostdin", "-trace_err", kServer + ":" + std::to_string(port_)},
-          clients_.path(), output, milliseconds(60000));
+  const int status = run({"sipp",
+                          "-sf",
+                          watcher,
+                          "-inf",
+                          "alice.csv",
+                          "-au",
+                          "alice",
+                          "-ap",
+                          "alice-secret",
+                          "-auth_uri",
+                          "bob@example.com",
+                          "-i",
+                          kWatcherUa,
+                          "-p",
+                          std::to_string(freePort(kWatcherUa)),
+                          "-t",
+                          "u1",
+                          "-m",
+                          "1",
+                          "-timeout",
+                          "40s",
+                          "-timeout_error",
+                          "-nostdin",
+                          "-trace_err",
+                          kServer + ":" + std::to_string(port_)},
+                         clients_.path(), output, milliseconds(60000));
   EXPECT_EQ(status, 0) << output << readFile(clients_.path() / "bob.out") << log();
   EXPECT_EQ(bob->wait(milliseconds(30000)).value_or(-1), 0) << readFile(clients_.path() / "bob.out") << log();
 }
@@ -407,7 +447,7 @@ TEST_F(PresenceTest, EntityTagsFetchRefreshAndUnsubscribe) {
   const Sip refreshed = publish(agent, "bob", {}, etag, "600");
   ASSERT_EQ(refreshed.status(), 200) << refreshed.text;
   const std::string etag2 = refreshed.header("SIP-ETag");
-  EXPECT_NE(etag2, etag);  // a new entity-tag each time (RFC 3903 §6)
+  EXPECT_NE(etag2, etag);                                           // a new entity-tag each time (RFC 3903 §6)
   EXPECT_EQ(publish(agent, "bob", {}, etag, "600").status(), 412);  // the old one is gone
 
   const Sip subscribed = subscribe(agent, "alice", "bob", "600", "presence", {}, "dialog-1@127.0.0.20");
@@ -432,8 +472,8 @@ TEST_F(PresenceTest, EntityTagsFetchRefreshAndUnsubscribe) {
   // Unsubscribe inside the dialog: 200, then a final NOTIFY.
   const Sip unsubscribed =
       agent.send("SUBSCRIBE", "sip:bob@example.com", "sip:alice@example.com", "sip:bob@example.com",
-                 {"Event: presence", "Expires: 0", "Contact: " + agent.contact("alice")}, {}, {},
-                 "dialog-1@127.0.0.20", "alice-tag", our_tag, 100);
+                 {"Event: presence", "Expires: 0", "Contact: " + agent.contact("alice")}, {}, {}, "dialog-1@127.0.0.20",
+                 "alice-tag", our_tag, 100);
   ASSERT_EQ(unsubscribed.status(), 200) << unsubscribed.text;
   notify = agent.notify();
   EXPECT_NE(notify.header("Subscription-State").find("terminated"), std::string::npos) << notify.text;
@@ -450,10 +490,11 @@ TEST_F(PresenceTest, EntityTagsFetchRefreshAndUnsubscribe) {
 // learns of pending watchers through presence.winfo; authorize = "all" lets
 // everyone in.
 TEST_F(PresenceTest, PendingAllowPoliteBlockRejectAndTheMigrationSwitch) {
-  start("[[presence_rules]]\nowner = \"sip:bob@example.com\"\nwatcher = \"sip:dave@example.com\"\ndecision = "
-        "\"block\"\n\n[[presence_rules]]\nowner = \"sip:bob@example.com\"\nwatcher = \"sip:erin@example.com\"\n"
-        "decision = \"reject\"\n\n",
-        "ask");
+  start(
+      "[[presence_rules]]\nowner = \"sip:bob@example.com\"\nwatcher = \"sip:dave@example.com\"\ndecision = "
+      "\"block\"\n\n[[presence_rules]]\nowner = \"sip:bob@example.com\"\nwatcher = \"sip:erin@example.com\"\n"
+      "decision = \"reject\"\n\n",
+      "ask");
   RawAgent agent(kServer, port_);
   ASSERT_EQ(publish(agent, "bob", pidf("sip:bob@example.com", true, "", "Here")).status(), 200) << log();
 
@@ -506,9 +547,9 @@ TEST_F(PresenceTest, PendingAllowPoliteBlockRejectAndTheMigrationSwitch) {
   ASSERT_EQ(ctl(dir_, {"pool", "apply", "pool-all.toml"}, output), 0) << output;
   std::this_thread::sleep_for(milliseconds(1100));
   RawAgent stranger(kServer, port_);
-  const Sip outsider = stranger.send("SUBSCRIBE", "sip:bob@example.com", "sip:zed@partner.example.org",
-                                     "sip:bob@example.com",
-                                     {"Event: presence", "Expires: 600", "Contact: " + stranger.contact("zed")});
+  const Sip outsider =
+      stranger.send("SUBSCRIBE", "sip:bob@example.com", "sip:zed@partner.example.org", "sip:bob@example.com",
+                    {"Event: presence", "Expires: 600", "Contact: " + stranger.contact("zed")});
   ASSERT_EQ(outsider.status(), 200) << outsider.text;
   notify = stranger.notify();
   EXPECT_EQ(notify.header("Subscription-State").rfind("active", 0), 0u) << notify.text;
@@ -521,10 +562,11 @@ TEST_F(PresenceTest, AnImAndPStyleWatcherGetsPidfForItsLongSubscription) {
   start();
   RawAgent agent(kServer, port_);
   ASSERT_EQ(publish(agent, "bob", pidf("sip:bob@example.com", true, "on-the-phone", "")).status(), 200);
-  const Sip answer = agent.send(
-      "SUBSCRIBE", "sip:bob@example.com", "sip:fbear@example.com", "sip:bob@example.com",
-      {"Event: presence", "Expires: 7446", "Accept: application/pidf+xml, application/cpim-pidf+xml",
-       "User-Agent: Cisco-Systems-Partitioned 8.0", "Contact: <sip:127.0.0.20:" + std::to_string(agent.localPort()) + ">"});
+  const Sip answer =
+      agent.send("SUBSCRIBE", "sip:bob@example.com", "sip:fbear@example.com", "sip:bob@example.com",
+                 {"Event: presence", "Expires: 7446", "Accept: application/pidf+xml, application/cpim-pidf+xml",
+                  "User-Agent: Cisco-Systems-Partitioned 8.0",
+                  "Contact: <sip:127.0.0.20:" + std::to_string(agent.localPort()) + ">"});
   ASSERT_EQ(answer.status(), 200) << answer.text;
   EXPECT_EQ(answer.header("Expires"), "7446");
   const Sip notify = agent.notify();
@@ -557,8 +599,8 @@ TEST_F(PresenceTest, SubscriptionsSurviveKill9AndResumeWithoutANewSubscribe) {
   EXPECT_NE(notify.body().find("Before"), std::string::npos) << notify.text;
   EXPECT_GT(static_cast<uint32_t>(std::stoul(notify.header("CSeq"))), cseq_before) << notify.text;
   // A change after the restart reaches the same dialog.
-  ASSERT_EQ(publish(agent, "bob", pidf("sip:bob@example.com", true, "busy", "After"), first.header("SIP-ETag")).status(),
-            200)
+  ASSERT_EQ(
+      publish(agent, "bob", pidf("sip:bob@example.com", true, "busy", "After"), first.header("SIP-ETag")).status(), 200)
       << log();
   notify = agent.notify(milliseconds(5000));
   EXPECT_EQ(notify.header("Call-ID"), "survivor@127.0.0.20");
@@ -574,8 +616,8 @@ TEST_F(PresenceTest, AWatcherOnOnePartitionSeesAPresentityOnTheOther) {
   // *@example.com to B; B homes bob, trusts A.
   writeFiles(dir_, kServer, port_, "a.example.com",
              "[[routes]]\nuser = \"*\"\ndomain = \"example.com\"\nnext_hop = \"" + kPeer +
-                 "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) + "\n\n[[authorized_hosts]]\nhost = \"" +
-                 kPeer + "\"\n\n",
+                 "\"\ntransport = \"udp\"\nport = " + std::to_string(peer_port) +
+                 "\n\n[[authorized_hosts]]\nhost = \"" + kPeer + "\"\n\n",
              "same-domain");
   std::string output;
   ASSERT_EQ(ctl(dir_, {"user", "remove", "sip:bob@example.com"}, output), 0) << output;

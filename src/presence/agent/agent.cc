@@ -111,8 +111,7 @@ void PresenceAgent::stop() {
 }
 
 int64_t PresenceAgent::unixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string PresenceAgent::newTag() {
@@ -398,11 +397,10 @@ void PresenceAgent::subscribe(EventRequest& request, Reply& reply) {
     put.subscription = record;
     changes.push_back(std::move(put));
   }
-  const bool new_pending =
-      authorization == store::Authorization::Pending &&
-      std::none_of(pending_.begin(), pending_.end(), [&](const store::PendingWatcher& p) {
-        return p.owner == request.presentity && p.watcher == watcher;
-      });
+  const bool new_pending = authorization == store::Authorization::Pending &&
+                           std::none_of(pending_.begin(), pending_.end(), [&](const store::PendingWatcher& p) {
+                             return p.owner == request.presentity && p.watcher == watcher;
+                           });
   if (new_pending) {
     store::PresenceChange put;
     put.kind = store::PresenceChange::Kind::PutPending;
@@ -410,8 +408,8 @@ void PresenceAgent::subscribe(EventRequest& request, Reply& reply) {
     changes.push_back(std::move(put));
   }
   const transport::Endpoint local = proxy_.identity().localFor(request.source.transport, request.source.endpoint);
-  const std::string contact = "<sip:" + userOf(request.presentity) + "@" + hostPort(local) +
-                              transportParam(request.source.transport) + ">";
+  const std::string contact =
+      "<sip:" + userOf(request.presentity) + "@" + hostPort(local) + transportParam(request.source.transport) + ">";
   auto finish = [this, dialog = std::move(dialog), new_pending, expires, contact, reply = std::move(reply),
                  now](bool durable) mutable {
     if (!durable) {
@@ -616,9 +614,9 @@ std::optional<transaction::Destination> PresenceAgent::destinationOf(const Dialo
     if (!answer || !answer->error.empty()) {
       return std::nullopt;
     }
-    destination = transaction::Destination{
-        transport::Endpoint{answer->addresses.front().address, answer->addresses.front().port},
-        proxy::fromDns(answer->addresses.front().transport), std::nullopt};
+    destination =
+        transaction::Destination{transport::Endpoint{answer->addresses.front().address, answer->addresses.front().port},
+                                 proxy::fromDns(answer->addresses.front().transport), std::nullopt};
   }
   // The watcher's own connection, when the NOTIFY goes straight back to
   // where the SUBSCRIBE came from over a stream.
@@ -681,32 +679,31 @@ void PresenceAgent::sendNotify(Dialog& dialog) {
 
   const std::string id = record.id;
   std::weak_ptr<bool> alive = alive_;
-  const bool sent =
-      proxy_.sendLocalRequest(bytes, *destination, [this, alive, id](int status, const sip::Message*) {
-        if (auto live = alive.lock(); !live || !*live) {
-          return;
-        }
-        const auto it = dialogs_.find(id);
-        if (it == dialogs_.end()) {
-          return;
-        }
-        Dialog& answered = it->second;
-        answered.in_flight = false;
-        if (status >= 300) {
-          ++stats_.notifies_failed;
-        }
-        if (!answered.terminate_reason.empty() || status == 481 || status == 408) {
-          if (status == 481 || status == 408) {
-            spdlog::info("NOTIFY to {} for {}: {}; the subscription ends (RFC 6665 §4.2.2)", answered.record.watcher,
-                         answered.record.presentity, status);
-          }
-          endDialog(id, true);
-          return;
-        }
-        if (answered.dirty) {
-          flush();
-        }
-      });
+  const bool sent = proxy_.sendLocalRequest(bytes, *destination, [this, alive, id](int status, const sip::Message*) {
+    if (auto live = alive.lock(); !live || !*live) {
+      return;
+    }
+    const auto it = dialogs_.find(id);
+    if (it == dialogs_.end()) {
+      return;
+    }
+    Dialog& answered = it->second;
+    answered.in_flight = false;
+    if (status >= 300) {
+      ++stats_.notifies_failed;
+    }
+    if (!answered.terminate_reason.empty() || status == 481 || status == 408) {
+      if (status == 481 || status == 408) {
+        spdlog::info("NOTIFY to {} for {}: {}; the subscription ends (RFC 6665 §4.2.2)", answered.record.watcher,
+                     answered.record.presentity, status);
+      }
+      endDialog(id, true);
+      return;
+    }
+    if (answered.dirty) {
+      flush();
+    }
+  });
   ++stats_.notifies_sent;
   if (!sent) {
     ++stats_.notifies_failed;

@@ -49,8 +49,8 @@
 #include <vector>
 
 #include "presence/agent/event_request.h"
-#include "presence/pidf.h"
 #include "presence/agent/writer.h"
+#include "presence/pidf.h"
 #include "proxy/proxy.h"
 #include "store/pool_snapshot.h"
 #include "store/presence.h"
@@ -59,9 +59,9 @@
 namespace tandem::presence {
 
 struct AgentSettings {
-  uint32_t min_expires = 60;         // SUBSCRIBE and PUBLISH below: 423 with Min-Expires
-  uint32_t max_expires = 86400;      // longer requests are shortened (IM&P's 7446 s passes as asked)
-  uint32_t default_expires = 3600;   // SUBSCRIBE without Expires (RFC 3856 §6.4)
+  uint32_t min_expires = 60;        // SUBSCRIBE and PUBLISH below: 423 with Min-Expires
+  uint32_t max_expires = 86400;     // longer requests are shortened (IM&P's 7446 s passes as asked)
+  uint32_t default_expires = 3600;  // SUBSCRIBE without Expires (RFC 3856 §6.4)
   uint32_t publish_default_expires = 3600;
   std::chrono::milliseconds notify_interval{5000};  // per subscription (RFC 3856 §6.10)
   size_t max_subscriptions = 1'000'000;

@@ -47,7 +47,7 @@ proxy::Next EventService::run(proxy::RequestContext& context) {
   Post post_to_agent = post_to_agent_;
   post_to_agent_([agent, request = std::move(*parsed), post_here, post_to_agent, proxy, id]() mutable {
     agent->onRequest(std::move(request), [post_here, post_to_agent, proxy, id](proxy::LocalResponse response,
-                                                                                std::function<void()> after) {
+                                                                               std::function<void()> after) {
       post_here([proxy, id, response = std::move(response), post_to_agent, after = std::move(after)]() {
         proxy->respondDeferred(id, response);
         if (after) {
