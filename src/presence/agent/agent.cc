@@ -105,9 +105,13 @@ PresenceAgent::~PresenceAgent() {
   stop();
 }
 
-void PresenceAgent::stop() {
+void PresenceAgent::stop() noexcept {
   stopped_ = true;
-  timer_.cancel();
+  try {
+    timer_.cancel();
+  } catch (const std::exception& error) {
+    spdlog::warn("presence: timer: {}", error.what());
+  }
 }
 
 int64_t PresenceAgent::unixNow() {
@@ -172,15 +176,16 @@ store::Authorization PresenceAgent::authorize(const std::string& owner, const st
 void PresenceAgent::persistThen(std::vector<store::PresenceChange> changes, std::function<void(bool)> then) {
   std::weak_ptr<bool> alive = alive_;
   asio::io_context* loop = &loop_;
-  const bool queued = writer_.submit(std::move(changes), [alive, loop, then = std::move(then)](bool durable) {
-    asio::post(*loop, [alive, then, durable] {
+  auto shared = std::make_shared<std::function<void(bool)>>(std::move(then));
+  const bool queued = writer_.submit(std::move(changes), [alive, loop, shared](bool durable) {
+    asio::post(*loop, [alive, shared, durable] {
       if (auto live = alive.lock(); live && *live) {
-        then(durable);
+        (*shared)(durable);
       }
     });
   });
   if (!queued) {
-    then(false);
+    (*shared)(false);
   }
 }
 

@@ -67,7 +67,7 @@ struct AgentSettings {
   size_t max_subscriptions = 1'000'000;
   size_t max_watchers_per_presentity = 10'000;
   size_t max_publications_per_presentity = 32;
-  size_t max_body = 64 * 1024;
+  size_t max_body = size_t{64} * 1024;
 };
 
 class PresenceAgent {
@@ -92,7 +92,7 @@ class PresenceAgent {
   void setPool(std::shared_ptr<const store::PoolSnapshot> pool);
   void onRequest(EventRequest request, Reply reply);
   // Stops the timer (before the loop goes away).
-  void stop();
+  void stop() noexcept;
 
   struct Stats {
     size_t presentities = 0;
