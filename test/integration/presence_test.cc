@@ -752,5 +752,54 @@ TEST_F(PresenceTest, KamailioPresenceServerAsThePeerPartition) {
   EXPECT_NE(notify.body().find("Bob busy"), std::string::npos) << notify.text << log();
 }
 
+// RFC 3856 §6.10: a presentity that changes faster than notify_interval
+// (300 ms in these tests) does not flood its watchers — one NOTIFY per
+// interval, and the last one carries the newest state.
+TEST_F(PresenceTest, FastChangesAreRateLimitedAndTheNewestStateWins) {
+  start();
+  RawAgent agent(kServer, port_);
+  Sip published = publish(agent, "bob", pidf("sip:bob@example.com", true, "", "State 0"));
+  ASSERT_EQ(published.status(), 200);
+  ASSERT_EQ(subscribe(agent, "alice", "bob").status(), 200);
+  ASSERT_NE(agent.notify().body().find("State 0"), std::string::npos);
+  RawAgent publisher(kServer, port_);
+  std::string etag = published.header("SIP-ETag");
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 10; ++i) {
+    published = publish(publisher, "bob", pidf("sip:bob@example.com", true, "", "State " + std::to_string(i)), etag);
+    ASSERT_EQ(published.status(), 200) << published.text;
+    etag = published.header("SIP-ETag");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  std::vector<Sip> notifies;
+  for (Sip notify = agent.notify(milliseconds(1500)); notify.ok(); notify = agent.notify(milliseconds(1500))) {
+    notifies.push_back(notify);
+  }
+  ASSERT_FALSE(notifies.empty());
+  EXPECT_NE(notifies.back().body().find("State 10"), std::string::npos) << notifies.back().text;
+  // At most one per 300 ms while the changes came, plus the last one.
+  const auto intervals = std::chrono::duration_cast<milliseconds>(elapsed).count() / 300 + 2;
+  EXPECT_LE(static_cast<long>(notifies.size()), intervals)
+      << notifies.size() << " NOTIFYs for 10 changes in " << std::chrono::duration_cast<milliseconds>(elapsed).count()
+      << " ms";
+  EXPECT_LT(notifies.size(), 10u);
+}
+
+// A presentity that stops being homed here (removed, or moved to the other
+// partition during a migration) ends its watchers' dialogs with
+// terminated;reason=deactivated, so they subscribe again at once and reach
+// the user's new home (RFC 6665 §4.2.2).
+TEST_F(PresenceTest, AUserWhoLeavesEndsTheDialogsWithDeactivated) {
+  start();
+  RawAgent agent(kServer, port_);
+  ASSERT_EQ(publish(agent, "bob", pidf("sip:bob@example.com", true, "", "Leaving")).status(), 200);
+  ASSERT_EQ(subscribe(agent, "alice", "bob").status(), 200);
+  ASSERT_TRUE(agent.notify().ok());
+  std::string output;
+  ASSERT_EQ(ctl(dir_, {"user", "remove", "sip:bob@example.com"}, output), 0) << output;
+  const Sip notify = agent.notify(milliseconds(5000));
+  EXPECT_EQ(notify.header("Subscription-State"), "terminated;reason=deactivated") << notify.text << log();
+}
+
 }  // namespace
 }  // namespace tandem::test

@@ -166,6 +166,11 @@ void PresenceAgent::changed(Presentity& presentity) {
   flush();
 }
 
+bool PresenceAgent::homedHere(const std::string& aor) const {
+  auto uri = sip::parseUri(aor);
+  return uri.ok() && pool_->findUser(uri->user, uri->host) != nullptr;
+}
+
 store::Authorization PresenceAgent::authorize(const std::string& owner, const std::string& watcher) const {
   if (!pool_) {
     return store::Authorization::Pending;
@@ -763,7 +768,21 @@ void PresenceAgent::setPool(std::shared_ptr<const store::PoolSnapshot> pool) {
   std::vector<store::PresenceChange> changes;
   std::vector<std::string> owners;
   for (auto& [id, dialog] : dialogs_) {
-    if (dialog.record.event != kPresence || !dialog.terminate_reason.empty()) {
+    if (!dialog.terminate_reason.empty()) {
+      continue;
+    }
+    if (pool_ && !homedHere(dialog.record.presentity)) {
+      // The presentity is no longer homed here (removed, or migrated to the
+      // other partition): RFC 6665 §4.2.2 deactivated — the watcher
+      // subscribes again at once, and its new SUBSCRIBE follows the routing
+      // rule to wherever the user lives now.
+      dialog.terminate_reason = "deactivated";
+      spdlog::info("presence: {} is no longer homed here; {}'s subscription ends (deactivated)",
+                   dialog.record.presentity, dialog.record.watcher);
+      markDirty(dialog);
+      continue;
+    }
+    if (dialog.record.event != kPresence) {
       continue;
     }
     const store::Authorization now = authorize(dialog.record.presentity, dialog.record.watcher);

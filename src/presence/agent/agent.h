@@ -137,6 +137,7 @@ class PresenceAgent {
   void recompose(Presentity& presentity);
   void changed(Presentity& presentity);
   store::Authorization authorize(const std::string& owner, const std::string& watcher) const;
+  bool homedHere(const std::string& aor) const;  // a user of the current pool
 
   // NOTIFY machinery. afterReply: the NOTIFY owed once the 2xx is out.
   std::function<void()> afterReply(const std::string& id);
