@@ -202,6 +202,21 @@ void PresenceAgent::onRequest(EventRequest request, Reply reply) {
   }
 }
 
+// The expiry granted to a PUBLISH or SUBSCRIBE: the request's (or
+// `fallback`), shortened to max_expires; 0 stays 0. Below min_expires: 423
+// with Min-Expires is answered and nullopt returned.
+std::optional<uint32_t> PresenceAgent::grantExpires(const EventRequest& request, uint32_t fallback,
+                                                    Reply& reply) const {
+  const uint32_t asked = request.expires.value_or(fallback);
+  if (asked != 0 && asked < settings_.min_expires) {
+    LocalResponse response = answer(423);
+    response.headers.emplace_back("Min-Expires", std::to_string(settings_.min_expires));
+    reply(std::move(response), {});
+    return std::nullopt;
+  }
+  return std::min(asked, settings_.max_expires);
+}
+
 // --- PUBLISH (RFC 3903 §6) ---
 
 void PresenceAgent::publish(EventRequest& request, Reply& reply) {
@@ -216,14 +231,11 @@ void PresenceAgent::publish(EventRequest& request, Reply& reply) {
     return;
   }
   const int64_t now = unixNow();
-  uint32_t expires = request.expires.value_or(settings_.publish_default_expires);
-  if (expires != 0 && expires < settings_.min_expires) {
-    LocalResponse response = answer(423);
-    response.headers.emplace_back("Min-Expires", std::to_string(settings_.min_expires));
-    reply(std::move(response), {});
+  const std::optional<uint32_t> granted = grantExpires(request, settings_.publish_default_expires, reply);
+  if (!granted) {
     return;
   }
-  expires = std::min(expires, settings_.max_expires);
+  const uint32_t expires = *granted;
   Presentity& target = presentity(request.presentity);
 
   // The new state, when the request carries one.
@@ -353,14 +365,11 @@ void PresenceAgent::subscribe(EventRequest& request, Reply& reply) {
     reply(answer(403, "Only " + request.presentity + " may watch its watchers"), {});
     return;
   }
-  uint32_t expires = request.expires.value_or(settings_.default_expires);
-  if (expires != 0 && expires < settings_.min_expires) {
-    LocalResponse response = answer(423);
-    response.headers.emplace_back("Min-Expires", std::to_string(settings_.min_expires));
-    reply(std::move(response), {});
+  const std::optional<uint32_t> granted = grantExpires(request, settings_.default_expires, reply);
+  if (!granted) {
     return;
   }
-  expires = std::min(expires, settings_.max_expires);
+  const uint32_t expires = *granted;
   const std::string watcher = aorKey(request.from_uri);
   const store::Authorization authorization =
       winfo ? store::Authorization::Allow : authorize(request.presentity, watcher);
@@ -459,14 +468,11 @@ void PresenceAgent::refresh(Dialog& dialog, EventRequest& request, Reply& reply)
     reply(answer(500, "CSeq lower than the dialog's (RFC 3261 §12.2.2)"), {});
     return;
   }
-  uint32_t expires = request.expires.value_or(settings_.default_expires);
-  if (expires != 0 && expires < settings_.min_expires) {
-    LocalResponse response = answer(423);
-    response.headers.emplace_back("Min-Expires", std::to_string(settings_.min_expires));
-    reply(std::move(response), {});
+  const std::optional<uint32_t> granted = grantExpires(request, settings_.default_expires, reply);
+  if (!granted) {
     return;
   }
-  expires = std::min(expires, settings_.max_expires);
+  const uint32_t expires = *granted;
   dialog.record.remote_cseq = request.cseq;
   if (!request.contact.empty()) {
     dialog.record.remote_target = request.contact;  // a target refresh (RFC 6665 §4.1.2.1)

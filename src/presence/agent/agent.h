@@ -131,6 +131,7 @@ class PresenceAgent {
   void publish(EventRequest& request, Reply& reply);
   void subscribe(EventRequest& request, Reply& reply);
   void refresh(Dialog& dialog, EventRequest& request, Reply& reply);
+  std::optional<uint32_t> grantExpires(const EventRequest& request, uint32_t fallback, Reply& reply) const;
   void persistThen(std::vector<store::PresenceChange> changes, std::function<void(bool)> then);
 
   Presentity& presentity(const std::string& uri);
