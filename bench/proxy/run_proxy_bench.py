@@ -644,12 +644,13 @@ class Tandem:
 
 class Bench:
     RATE_STEP = 100  # max-rate search: rates are multiples of this (per second)
+    WORK_PREFIX = "tandem-proxy-bench-"  # the work folder, under the system's temporary folder
 
     def __init__(self, args):
         self.args = args
         self.t0 = time.monotonic()
         self.deadline = self.t0 + args.budget
-        self.work = Path(tempfile.mkdtemp(prefix="tandem-proxy-bench-"))
+        self.work = Path(tempfile.mkdtemp(prefix=self.WORK_PREFIX))
         self.shim = self._build_shim()
         self.sipp = Sipp(self.work, args.sipp_cpus, self.shim)
         self.servers = {}
@@ -1043,30 +1044,63 @@ def fmt(v, spec, unit=""):
     return "n/a" if v is None else f"{v:{spec}}{unit}"
 
 
+def pick(res, *path):
+    """res[path[0]][path[1]]..., or None when res was not measured or a key is missing."""
+    if not res or res.get("status") != "measured":
+        return None
+    for p in path:
+        res = res.get(p) if isinstance(res, dict) else None
+        if res is None:
+            return None
+    return res
+
+
+class Notes:
+    """The footnotes under a table: cells that hold no figure say why."""
+
+    def __init__(self):
+        self.notes = []
+
+    def append(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def note(self, text):
+        self.append(text)
+        return f"n/a [{self.notes.index(text) + 1}]"
+
+    def cell(self, name, res, value, spec, unit):
+        """value formatted, or "n/a [i]" with the status of res (named name) as footnote i."""
+        if value is None:
+            status = (res or {}).get("status", "not run")
+            return "n/a" if status == "measured" else self.note(f"{name}: {status}")
+        return f"{value:{spec}}{unit}"
+
+
+def format_table(rows, notes, columns=("Kamailio", "Tandem")):
+    """rows: (label, first column, second column, ratio second/first or None,
+    target text, target met: True / False / None); then the footnotes."""
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(10, max(len(r[1]) for r in rows))
+    w2 = max(10, max(len(r[2]) for r in rows))
+    rh = f"{columns[1]}/{columns[0]}"
+    head = f"{'':{w0}}  {columns[0]:>{w1}}  {columns[1]:>{w2}}  {rh:>15}  {'target':>8}"
+    out = [head, "-" * (len(head) + 9)]
+    for name, k, t, r, target, met in rows:
+        verdict = "" if met is None else ("  met" if met else "  NOT met")
+        out.append(f"{name:{w0}}  {k:>{w1}}  {t:>{w2}}  {fmt(r, '.2f'):>15}  {target:>8}{verdict}")
+    for i, text in enumerate(notes.notes, 1):
+        out.append(f"  [{i}] {text}")
+    return "\n".join(out)
+
+
 def table(results, args):
     """The side-by-side table (text) and the ratios (dict)."""
     servers, memory = results["servers"], results["memory"]
-    notes = []  # footnotes for cells that hold no figure
-
-    def note(text):
-        if text not in notes:
-            notes.append(text)
-        return f"n/a [{notes.index(text) + 1}]"
-
-    def pick(res, *path):
-        if not res or res.get("status") != "measured":
-            return None
-        for p in path:
-            res = res.get(p) if isinstance(res, dict) else None
-            if res is None:
-                return None
-        return res
+    notes = Notes()  # footnotes for cells that hold no figure
 
     def cell(name, res, value, spec, unit):
-        if value is None:
-            status = (res or {}).get("status", "not run")
-            return "n/a" if status == "measured" else note(f"{name.split()[0]}: {status}")
-        return f"{value:{spec}}{unit}"
+        return notes.cell(name.split()[0], res, value, spec, unit)
 
     rows, summary = [], {}
     for transport in args.transports:
@@ -1119,65 +1153,131 @@ def table(results, args):
                          ratio(tv, kv), "", None))
             summary.setdefault("memory", {})[label.split()[0].lower() + "_ratio"] = ratio(tv, kv)
 
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(10, max(len(r[1]) for r in rows))
-    w2 = max(10, max(len(r[2]) for r in rows))
-    head = f"{'':{w0}}  {'Kamailio':>{w1}}  {'Tandem':>{w2}}  {'Tandem/Kamailio':>15}  {'target':>8}"
-    out = [head, "-" * (len(head) + 9)]
-    for name, k, t, r, target, met in rows:
-        verdict = "" if met is None else ("  met" if met else "  NOT met")
-        out.append(f"{name:{w0}}  {k:>{w1}}  {t:>{w2}}  {fmt(r, '.2f'):>15}  {target:>8}{verdict}")
-    for i, text in enumerate(notes, 1):
-        out.append(f"  [{i}] {text}")
-    return "\n".join(out), summary
+    return format_table(rows, notes), summary
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+# ---------------------------------------------------------------- main() of every SIP bench
+
+def common_arguments(description, json_name, *, start_rate, max_rate_cap, budget, quick_help):
+    """The options every SIP bench takes (this one, the REGISTER bench, the
+    federation bench); each adds its own and applies --quick itself."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     bin_dir = ROOT / "build-bench" / "bin"
     ap.add_argument("--tandemd", default=str(bin_dir / "tandemd"))
     ap.add_argument("--tandemctl", default=str(bin_dir / "tandemctl"))
-    ap.add_argument("--json", default=str(ROOT / "build-bench" / "proxy_bench.json"))
+    ap.add_argument("--json", default=str(ROOT / "build-bench" / json_name))
     ap.add_argument("--servers", default="kamailio,tandem")
-    ap.add_argument("--transports", default="udp,tcp")
     ap.add_argument("--server-cpus", default="1", help="taskset CPU list for the server ('' = no pinning)")
-    ap.add_argument("--sipp-cpus", default="0", help="taskset CPU list for SIPp and the idle client")
+    ap.add_argument("--sipp-cpus", default="0", help="taskset CPU list for SIPp (and the idle client)")
     ap.add_argument("--workers", type=int, default=0,
                     help="worker processes/threads of each server (default: number of server CPUs)")
     ap.add_argument("--fixed", type=float, default=20.0, help="seconds of the fixed-rate run (CPU, latency)")
     ap.add_argument("--step", type=float, default=4.0, help="seconds of each max-rate step")
-    ap.add_argument("--start-rate", type=int, default=1000)
-    ap.add_argument("--max-rate-cap", type=int, default=64000)
+    ap.add_argument("--start-rate", type=int, default=start_rate)
+    ap.add_argument("--max-rate-cap", type=int, default=max_rate_cap)
     ap.add_argument("--max-steps", type=int, default=10)
     ap.add_argument("--resolution", type=float, default=0.08, help="bisect until (hi - lo) <= this x lo")
-    ap.add_argument("--connections", type=int, default=10000, help="idle TCP connections (0: no memory figure)")
-    ap.add_argument("--connect-rate", type=float, default=1000.0, help="idle connections opened per second")
-    ap.add_argument("--settle", type=float, default=3.0, help="seconds between the connections and the reading")
-    ap.add_argument("--budget", type=float, default=570.0, help="seconds for the whole proxy bench")
+    ap.add_argument("--budget", type=float, default=budget, help="seconds for the whole bench")
     ap.add_argument("--wait-quiet", type=float, default=0.0,
                     help="wait up to this many seconds for other processes to leave the CPUs alone")
-    ap.add_argument("--quick", action="store_true", help="short runs, for trying the harness out")
+    ap.add_argument("--quick", action="store_true", help=quick_help)
     ap.add_argument("--keep", action="store_true", help="keep the work folder (SIPp and server logs)")
-    args = ap.parse_args()
-    if args.quick:
-        args.fixed, args.step, args.max_steps, args.connections = 5.0, 2.0, 4, min(args.connections, 2000)
+    return ap
+
+
+def finish_arguments(args):
+    """After --quick: the server list, the default worker count, the fd limit."""
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    args.transports = [t.strip() for t in args.transports.split(",") if t.strip()]
     if not args.workers:
         args.workers = cpu_count(args.server_cpus)
     raise_nofile()
+    return args
 
-    bench = Bench(args)
+
+def machine_info():
+    return {
+        "nproc": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
+        "sipp": (subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().splitlines() or [""])[0]
+        if shutil.which("sipp") else None,
+    }
+
+
+def wait_quiet(seconds):
+    """CPUs other processes keep busy, after waiting up to `seconds` for them to stop."""
+    busy = background_load(1.0)
+    waited = 0.0
+    while busy > 0.15 and waited < seconds:
+        if waited == 0.0:
+            print(f"  waiting up to {seconds:.0f} s for the machine to go quiet ({busy:.2f} CPUs busy)",
+                  file=sys.stderr, flush=True)
+        time.sleep(4.0)
+        waited += 5.0
+        busy = background_load(1.0)
+    return busy
+
+
+def run_main(bench, args, what, settings, report, placement=None):
+    """Everything a SIP bench's main() does around bench.run(): SIGTERM as an
+    interruption, the quiet-machine wait, the budget, the clean-up, the
+    report (report(results) prints the table, sets results["ratios"]) and the
+    JSON file. `what` names the bench in its messages; `placement` replaces
+    the default "server on CPU .., SIPp on CPU .." of the first line.
+    Returns the exit code."""
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_signal)
-    machine = {
-        "nproc": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
-        "sipp": (subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().splitlines() or [""])[0]
-        if shutil.which("sipp") else None,
-    }
+    machine = machine_info()
+    busy = wait_quiet(args.wait_quiet)
+    machine["idle_check_busy_cpus"] = round(busy, 2)
+    bench.t0 = time.monotonic()  # the budget starts now
+    bench.deadline = bench.t0 + args.budget
+    if busy > 0.15:
+        print(f"  warning: {busy:.2f} CPUs busy before the bench started: the machine is not quiet and the "
+              f"figures will suffer", file=sys.stderr)
+    placement = placement or (f"server on CPU {settings['server_cpus']}, SIPp on CPU {settings['sipp_cpus']}, "
+                              f"{args.workers} worker(s) each")
+    print(f"machine: {machine['nproc']} CPUs, {machine['cpu_model']}, Linux {machine['kernel']}; {placement}",
+          flush=True)
+    code = 0
+    try:
+        results = bench.run()
+    except BenchError as e:
+        print(f"{what}: {e}", file=sys.stderr)
+        results, code = dict(bench.results, error=str(e)), 1
+    except KeyboardInterrupt as e:
+        print(f"{what}: interrupted ({e})", file=sys.stderr)
+        results, code = dict(bench.results, error="interrupted"), 130
+    finally:
+        bench.cleanup()
+    results.update(machine=machine, settings=settings, command=" ".join(sys.argv),
+                   date=time.strftime("%Y-%m-%d %H:%M:%S %z"))
+    if "error" not in results:
+        report(results)
+    try:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
+        print(f"  results: {args.json}")
+    except OSError as e:
+        print(f"{what}: cannot write {args.json}: {e}", file=sys.stderr)
+    return code
+
+
+def main():
+    ap = common_arguments(__doc__, "proxy_bench.json", start_rate=1000, max_rate_cap=64000, budget=570.0,
+                          quick_help="short runs, for trying the harness out")
+    ap.add_argument("--transports", default="udp,tcp")
+    ap.add_argument("--connections", type=int, default=10000, help="idle TCP connections (0: no memory figure)")
+    ap.add_argument("--connect-rate", type=float, default=1000.0, help="idle connections opened per second")
+    ap.add_argument("--settle", type=float, default=3.0, help="seconds between the connections and the reading")
+    args = ap.parse_args()
+    if args.quick:
+        args.fixed, args.step, args.max_steps, args.connections = 5.0, 2.0, 4, min(args.connections, 2000)
+    args.transports = [t.strip() for t in args.transports.split(",") if t.strip()]
+    finish_arguments(args)
+
+    bench = Bench(args)
     settings = {
         "server_cpus": args.server_cpus or "any", "sipp_cpus": args.sipp_cpus or "any", "workers": args.workers,
         "fixed_run_s": args.fixed, "step_s": args.step, "start_rate": args.start_rate,
@@ -1185,38 +1285,8 @@ def main():
         "addresses": {"kamailio": f"{KAMAILIO_ADDR}:{SERVER_PORT}", "tandem": f"{TANDEM_ADDR}:{SERVER_PORT}",
                       "uas": f"{UAS_ADDR}:{UAS_PORT}", "uac": f"{UAC_ADDR}:{UAC_PORT}"},
     }
-    busy = background_load(1.0)
-    waited = 0.0
-    while busy > 0.15 and waited < args.wait_quiet:
-        if waited == 0.0:
-            print(f"  waiting up to {args.wait_quiet:.0f} s for the machine to go quiet "
-                  f"({busy:.2f} CPUs busy)", file=sys.stderr, flush=True)
-        time.sleep(4.0)
-        waited += 5.0
-        busy = background_load(1.0)
-    machine["idle_check_busy_cpus"] = round(busy, 2)
-    bench.t0 = time.monotonic()  # the budget starts now
-    bench.deadline = bench.t0 + args.budget
-    if machine["idle_check_busy_cpus"] > 0.15:
-        print(f"  warning: {machine['idle_check_busy_cpus']} CPUs busy before the bench started: the machine is "
-              f"not quiet and the figures will suffer", file=sys.stderr)
-    print(f"machine: {machine['nproc']} CPUs, {machine['cpu_model']}, Linux {machine['kernel']}; "
-          f"server on CPU {settings['server_cpus']}, SIPp on CPU {settings['sipp_cpus']}, "
-          f"{args.workers} worker(s) each", flush=True)
-    code = 0
-    try:
-        results = bench.run()
-    except BenchError as e:
-        print(f"proxy bench: {e}", file=sys.stderr)
-        results, code = dict(bench.results, error=str(e)), 1
-    except KeyboardInterrupt as e:
-        print(f"proxy bench: interrupted ({e})", file=sys.stderr)
-        results, code = dict(bench.results, error="interrupted"), 130
-    finally:
-        bench.cleanup()
-    results.update(machine=machine, settings=settings, command=" ".join(sys.argv),
-                   date=time.strftime("%Y-%m-%d %H:%M:%S %z"))
-    if "error" not in results:
+
+    def report(results):
         text, summary = table(results, args)
         results["ratios"] = summary
         print(text)
@@ -1228,13 +1298,8 @@ def main():
         for note in results["notes"]:
             print(f"  note: {note}")
         print(f"  ({results.get('elapsed_s')} s)")
-    try:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print(f"  results: {args.json}")
-    except OSError as e:
-        print(f"proxy bench: cannot write {args.json}: {e}", file=sys.stderr)
-    return code
+
+    return run_main(bench, args, "proxy bench", settings, report)
 
 
 if __name__ == "__main__":

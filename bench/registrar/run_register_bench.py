@@ -37,15 +37,11 @@ search) come from bench/proxy/run_proxy_bench.py.
                                                   [--users N] [--json FILE]
 """
 
-import argparse
 import hashlib
-import json
 import os
-import platform
 import re
 import resource
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -58,10 +54,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "bench" / "proxy"))
 import run_proxy_bench as pb  # noqa: E402
-from run_proxy_bench import (BenchError, Unavailable, background_load, clean, cpu_count, cpu_model,  # noqa: E402
-                             cpu_seconds, drops_text, fmt, group_pids, kill_group, log, machine_busy_seconds,
-                             memory_kib, raise_nofile, ratio, thread_count, udp_drops, wait_listening,
-                             why_not_clean)
+from run_proxy_bench import (BenchError, Unavailable, clean, cpu_seconds, group_pids, kill_group,  # noqa: E402
+                             log, machine_busy_seconds, memory_kib, pick, raise_nofile, ratio, thread_count,
+                             udp_drops, wait_listening, why_not_clean)
 
 ADDR = "127.0.0.1"
 DOMAIN = "bench.example.com"
@@ -686,27 +681,8 @@ class Bench(pb.Bench):
 
 def table(results, args):
     servers, memory = results["servers"], results["memory"]
-    notes = []
-
-    def note(text):
-        if text not in notes:
-            notes.append(text)
-        return f"n/a [{notes.index(text) + 1}]"
-
-    def pick(res, *path):
-        if not res or res.get("status") != "measured":
-            return None
-        for p in path:
-            res = res.get(p) if isinstance(res, dict) else None
-            if res is None:
-                return None
-        return res
-
-    def cell(name, res, value, spec, unit):
-        if value is None:
-            status = (res or {}).get("status", "not run")
-            return "n/a" if status == "measured" else note(f"{name}: {status}")
-        return f"{value:{spec}}{unit}"
+    notes = pb.Notes()
+    cell = notes.cell
 
     kr = servers.get("kamailio", {}).get("udp") or servers.get("kamailio")
     tr = servers.get("tandem", {}).get("udp") or servers.get("tandem")
@@ -758,105 +734,35 @@ def table(results, args):
             # once touched, so RSS and shm overlap; the larger is the fair figure.
             summary.setdefault("memory", {})["rss_vs_kamailio_max_rss_shm_ratio"] = ratio(tv, max(kv, ks))
 
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(10, max(len(r[1]) for r in rows))
-    w2 = max(10, max(len(r[2]) for r in rows))
-    head = f"{'':{w0}}  {'Kamailio':>{w1}}  {'Tandem':>{w2}}  {'Tandem/Kamailio':>15}  {'target':>8}"
-    out = [head, "-" * (len(head) + 9)]
-    for name, k, t, r, target, met in rows:
-        verdict = "" if met is None else ("  met" if met else "  NOT met")
-        out.append(f"{name:{w0}}  {k:>{w1}}  {t:>{w2}}  {fmt(r, '.2f'):>15}  {target:>8}{verdict}")
-    for i, text in enumerate(notes, 1):
-        out.append(f"  [{i}] {text}")
-    return "\n".join(out), summary
+    return pb.format_table(rows, notes), summary
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bin_dir = ROOT / "build-bench" / "bin"
-    ap.add_argument("--tandemd", default=str(bin_dir / "tandemd"))
-    ap.add_argument("--tandemctl", default=str(bin_dir / "tandemctl"))
-    ap.add_argument("--json", default=str(ROOT / "build-bench" / "register_bench.json"))
-    ap.add_argument("--servers", default="kamailio,tandem")
-    ap.add_argument("--server-cpus", default="1", help="taskset CPU list for the server ('' = no pinning)")
-    ap.add_argument("--sipp-cpus", default="0", help="taskset CPU list for SIPp")
-    ap.add_argument("--workers", type=int, default=0, help="workers of each server (default: number of server CPUs)")
+    ap = pb.common_arguments(__doc__, "register_bench.json", start_rate=100, max_rate_cap=20000, budget=2400.0,
+                             quick_help="short runs and 2,000 users, for trying the harness out")
     ap.add_argument("--users", type=int, default=100000, help="users provisioned, and registered for the memory figure")
-    ap.add_argument("--fixed", type=float, default=20.0, help="seconds of the fixed-rate run (CPU, latency)")
-    ap.add_argument("--step", type=float, default=4.0, help="seconds of each max-rate step")
-    ap.add_argument("--start-rate", type=int, default=100)
-    ap.add_argument("--max-rate-cap", type=int, default=20000)
-    ap.add_argument("--max-steps", type=int, default=10)
-    ap.add_argument("--resolution", type=float, default=0.08, help="bisect until (hi - lo) <= this x lo")
     ap.add_argument("--memory-rate", type=int, default=0,
                     help="registrations/s for the memory figure (default: each server's max/4)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory figure")
     ap.add_argument("--settle", type=float, default=2.0, help="seconds before the memory reading before registering")
     ap.add_argument("--memory-settle", type=float, default=70.0,
                     help="seconds after the last registration before the memory reading (past Timer J)")
-    ap.add_argument("--budget", type=float, default=2400.0, help="seconds for the whole bench")
-    ap.add_argument("--wait-quiet", type=float, default=0.0,
-                    help="wait up to this many seconds for other processes to leave the CPUs alone")
-    ap.add_argument("--quick", action="store_true", help="short runs and 2,000 users, for trying the harness out")
-    ap.add_argument("--keep", action="store_true", help="keep the work folder (SIPp and server logs)")
     args = ap.parse_args()
     if args.quick:
         args.fixed, args.step, args.max_steps, args.memory_settle = 5.0, 2.0, 5, 10.0
         args.users = min(args.users, 2000)
-    args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    if not args.workers:
-        args.workers = cpu_count(args.server_cpus)
-    raise_nofile()
+    pb.finish_arguments(args)
 
     bench = Bench(args)
-
-    def on_signal(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    machine = {
-        "nproc": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
-        "sipp": (subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().splitlines() or [""])[0]
-        if shutil.which("sipp") else None,
-    }
     settings = {
         "server_cpus": args.server_cpus or "any", "sipp_cpus": args.sipp_cpus or "any", "workers": args.workers,
         "users": args.users, "fixed_run_s": args.fixed, "step_s": args.step, "start_rate": args.start_rate,
-        "memory_rate": args.memory_rate or "each server's max/4", "memory_settle_s": args.memory_settle, "sipp_fine_clock": bool(bench.shim),
+        "memory_rate": args.memory_rate or "each server's max/4", "memory_settle_s": args.memory_settle,
+        "sipp_fine_clock": bool(bench.shim),
         "domain": DOMAIN, "durability": "SQLite WAL, synchronous=FULL, 200 after the commit (both)",
     }
-    busy = background_load(1.0)
-    waited = 0.0
-    while busy > 0.15 and waited < args.wait_quiet:
-        if waited == 0.0:
-            print(f"  waiting up to {args.wait_quiet:.0f} s for the machine to go quiet ({busy:.2f} CPUs busy)",
-                  file=sys.stderr, flush=True)
-        time.sleep(4.0)
-        waited += 5.0
-        busy = background_load(1.0)
-    machine["idle_check_busy_cpus"] = round(busy, 2)
-    bench.t0 = time.monotonic()
-    bench.deadline = bench.t0 + args.budget
-    if busy > 0.15:
-        print(f"  warning: {busy:.2f} CPUs busy before the bench started: the machine is not quiet and the "
-              f"figures will suffer", file=sys.stderr)
-    print(f"machine: {machine['nproc']} CPUs, {machine['cpu_model']}, Linux {machine['kernel']}; "
-          f"server on CPU {settings['server_cpus']}, SIPp on CPU {settings['sipp_cpus']}, "
-          f"{args.workers} worker(s) each, {args.users:,} users", flush=True)
-    code = 0
-    try:
-        results = bench.run()
-    except BenchError as e:
-        print(f"register bench: {e}", file=sys.stderr)
-        results, code = dict(bench.results, error=str(e)), 1
-    except KeyboardInterrupt as e:
-        print(f"register bench: interrupted ({e})", file=sys.stderr)
-        results, code = dict(bench.results, error="interrupted"), 130
-    finally:
-        bench.cleanup()
-    results.update(machine=machine, settings=settings, command=" ".join(sys.argv),
-                   date=time.strftime("%Y-%m-%d %H:%M:%S %z"))
-    if "error" not in results:
+
+    def report(results):
         text, summary = table(results, args)
         results["ratios"] = summary
         print(text)
@@ -867,15 +773,12 @@ def main():
         for n in results["notes"]:
             print(f"  note: {n}")
         print(f"  other load: up to {results.get('max_other_load_cpus')} CPUs during the runs, "
-              f"{machine['idle_check_busy_cpus']} before; I/O pressure up to {results.get('max_io_pressure_pct')} % "
-              f"of a run's time ({results.get('elapsed_s')} s)")
-    try:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print(f"  results: {args.json}")
-    except OSError as e:
-        print(f"register bench: cannot write {args.json}: {e}", file=sys.stderr)
-    return code
+              f"{results['machine']['idle_check_busy_cpus']} before; I/O pressure up to "
+              f"{results.get('max_io_pressure_pct')} % of a run's time ({results.get('elapsed_s')} s)")
+
+    placement = (f"server on CPU {settings['server_cpus']}, SIPp on CPU {settings['sipp_cpus']}, "
+                 f"{args.workers} worker(s) each, {args.users:,} users")
+    return pb.run_main(bench, args, "register bench", settings, report, placement)
 
 
 if __name__ == "__main__":
