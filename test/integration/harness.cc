@@ -254,4 +254,17 @@ bool createStore(const std::filesystem::path& dir, const std::string& server_fil
   return run({TANDEMCTL_PATH, "--config", server_file, "domain", "list"}, dir, output) == 0;
 }
 
+std::vector<std::string> headerValues(const std::string& message, const std::string& name) {
+  std::vector<std::string> out;
+  const std::string key = "\r\n" + name + ":";
+  for (size_t at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+    size_t start = at + key.size();
+    while (start < message.size() && message[start] == ' ') {
+      ++start;
+    }
+    out.push_back(message.substr(start, message.find("\r\n", start) - start));
+  }
+  return out;
+}
+
 }  // namespace tandem::test

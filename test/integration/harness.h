@@ -70,6 +70,10 @@ int run(const std::vector<std::string>& argv, const std::filesystem::path& cwd, 
 // `tandemctl --config <server_file> domain list`. False when it failed.
 bool createStore(const std::filesystem::path& dir, const std::string& server_file = "server.toml");
 
+// The values of every `name` header line of a SIP message's text (exact
+// case, one value per line, leading spaces dropped), in order.
+std::vector<std::string> headerValues(const std::string& message, const std::string& name);
+
 // A port free for both UDP and TCP on `address` right now.
 uint16_t freePort(const std::string& address = "127.0.0.1");
 

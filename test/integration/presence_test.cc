@@ -56,29 +56,10 @@ struct Sip {
   int status() const { return text.rfind("SIP/2.0 ", 0) == 0 ? std::stoi(text.substr(8, 3)) : 0; }
   bool isRequest(const std::string& method) const { return text.rfind(method + " ", 0) == 0; }
   // Every value of `name`, in order (one per line).
-  std::vector<std::string> headers(const std::string& name) const {
-    std::vector<std::string> out;
-    const std::string key = "\r\n" + name + ":";
-    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-      size_t start = at + key.size();
-      while (start < text.size() && text[start] == ' ') {
-        ++start;
-      }
-      out.push_back(text.substr(start, text.find("\r\n", start) - start));
-    }
-    return out;
-  }
+  std::vector<std::string> headers(const std::string& name) const { return headerValues(text, name); }
   std::string header(const std::string& name) const {
-    const std::string key = "\r\n" + name + ":";
-    const size_t at = text.find(key);
-    if (at == std::string::npos) {
-      return {};
-    }
-    size_t start = at + key.size();
-    while (start < text.size() && text[start] == ' ') {
-      ++start;
-    }
-    return text.substr(start, text.find("\r\n", start) - start);
+    const std::vector<std::string> values = headers(name);
+    return values.empty() ? std::string() : values.front();
   }
   std::string body() const {
     const size_t at = text.find("\r\n\r\n");

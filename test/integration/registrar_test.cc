@@ -51,18 +51,7 @@ struct Reply {
   int status = 0;
   std::string text;
   // The values of every `name` line (exact case, one value per line).
-  std::vector<std::string> headers(const std::string& name) const {
-    std::vector<std::string> out;
-    const std::string key = "\r\n" + name + ":";
-    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-      size_t start = at + key.size();
-      while (start < text.size() && text[start] == ' ') {
-        ++start;
-      }
-      out.push_back(text.substr(start, text.find("\r\n", start) - start));
-    }
-    return out;
-  }
+  std::vector<std::string> headers(const std::string& name) const { return headerValues(text, name); }
 };
 
 // An auth-param's value (quoted or token) in a challenge.
